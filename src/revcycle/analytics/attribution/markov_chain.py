@@ -1,0 +1,122 @@
+"""The absorbing Markov chain of journeys, solved exactly.
+
+States of an order-k chain are the last k channels seen (fewer at the start of a journey, so the first
+k - 1 steps have their own states). Transient states are ``start`` (index 0) and the channel states
+(1..S); the absorbing states are conversion and null. A journey weighs conversions + nulls: each of its
+steps adds that weight to a transition count, its last state adds ``conversions`` towards conversion and
+``nulls`` towards null. P(conversion) is x[start] where (I - Q) x = r, Q the transient-to-transient
+probabilities and r the probabilities of converting next. Removing channel c sends every state that
+contains c to null, that is, drops those states from the system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from revcycle.analytics.attribution.errors import AttributionError
+from revcycle.analytics.attribution.table import FloatArray, IntArray, JourneyTable
+
+__all__ = ["MAX_ORDER", "MarkovChain", "markov_chain"]
+
+MAX_ORDER = 3
+
+
+@dataclass(frozen=True, eq=False)
+class MarkovChain:
+    """Transition counts: rows start + states, columns start + states + conversion + null."""
+
+    order: int
+    channels: tuple[str, ...]
+    states: tuple[tuple[str, ...], ...]
+    counts: FloatArray
+    contains: npt.NDArray[np.bool_]
+
+    def conversion_probability(self, removed: str | None = None) -> float:
+        """P(start ends in conversion), optionally with one channel removed (its states lead to null)."""
+        keep = np.ones(len(self.states) + 1, bool)
+        if removed is not None:
+            keep[1:] = ~self.contains[:, self.channels.index(removed)]
+        probabilities = self.counts / self.counts.sum(axis=1, keepdims=True)
+        transient = probabilities[np.ix_(keep, np.append(keep, [False, False]))]
+        to_conversion = probabilities[keep, -2]
+        solved = np.linalg.solve(np.eye(int(keep.sum())) - transient, to_conversion)
+        return float(solved[0])
+
+    def removal_effects(self) -> dict[str, float]:
+        """1 - P(conversion without c) / P(conversion), for every channel c."""
+        full = self.conversion_probability()
+        if full <= 0:
+            raise AttributionError("no journey converts: removal effects are undefined")
+        return {c: 1.0 - self.conversion_probability(c) / full for c in self.channels}
+
+
+def markov_chain(table: JourneyTable, order: int = 1, max_states: int = 5_000) -> MarkovChain:
+    """Count the transitions of an order-``order`` chain over the journeys that carry weight."""
+    _check_order(table, order)
+    weight = table.conversions + table.nulls
+    touches = weight[table.journey_of_touch] > 0
+    if not touches.any():
+        raise AttributionError("no journey has conversions or nulls to learn a Markov chain from")
+    keys = _state_keys(table, order)[touches]
+    unique_keys, state_of_touch = np.unique(keys, return_inverse=True)
+    if len(unique_keys) > max_states:
+        raise AttributionError(
+            f"the order-{order} chain has {len(unique_keys)} states, over max_states={max_states}: "
+            "lower the order or merge channels"
+        )
+    counts = _counts(table, touches, state_of_touch.astype(np.int64) + 1, len(unique_keys))
+    digits = _digits(unique_keys.astype(np.int64), order, table.n_channels)
+    return MarkovChain(
+        order=order,
+        channels=table.channels,
+        states=tuple(tuple(table.channels[d - 1] for d in row[::-1] if d) for row in digits.tolist()),
+        counts=counts,
+        contains=np.stack([(digits == c + 1).any(axis=1) for c in range(table.n_channels)], axis=1),
+    )
+
+
+def _check_order(table: JourneyTable, order: int) -> None:
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise AttributionError(f"Markov order must be an int in 1..{MAX_ORDER}, got {order!r}")
+    longest = int(table.lengths.max())
+    if order > longest:
+        raise AttributionError(
+            f"Markov order {order} is higher than the longest path in the data ({longest} touches)"
+        )
+
+
+def _state_keys(table: JourneyTable, order: int) -> IntArray:
+    """One integer per touch naming its state: digit ``lag`` is the channel ``lag`` touches back, plus 1."""
+    base = table.n_channels + 1
+    keys = np.zeros(len(table.codes), np.int64)
+    for lag in range(order):
+        lagged = np.concatenate([np.full(lag, -1, np.int64), table.codes[: len(table.codes) - lag]])
+        keys += np.where(table.position >= lag, lagged + 1, 0) * base**lag
+    return keys
+
+
+def _digits(keys: IntArray, order: int, n_channels: int) -> IntArray:
+    base = n_channels + 1
+    return np.stack([(keys // base**lag) % base for lag in range(order)], axis=1)
+
+
+def _counts(
+    table: JourneyTable, touches: npt.NDArray[np.bool_], state: IntArray, n_states: int
+) -> FloatArray:
+    """Add every step's weight: start -> first state, state -> next state, last state -> conversion/null."""
+    width = n_states + 3
+    conversion, null = n_states + 1, n_states + 2
+    journey = table.journey_of_touch[touches]
+    position = table.position[touches]
+    weight = (table.conversions + table.nulls)[journey]
+    is_last = position == table.lengths[journey] - 1
+    previous = np.concatenate([[0], state[:-1]])
+    sources = np.concatenate([np.where(position == 0, 0, previous), state[is_last], state[is_last]])
+    ends = int(is_last.sum())
+    targets = np.concatenate([state, np.full(ends, conversion), np.full(ends, null)])
+    weights = np.concatenate([weight, table.conversions[journey[is_last]], table.nulls[journey[is_last]]])
+    counts = np.bincount(sources * width + targets, weights=weights, minlength=(n_states + 1) * width)
+    return np.asarray(counts.reshape(n_states + 1, width), np.float64)

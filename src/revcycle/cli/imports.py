@@ -1,0 +1,59 @@
+"""`revcycle import KIND FILE`: load a CSV or JSON Lines export with a progress bar and a closing summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from revcycle.cli.workspace import Workspace, console
+from revcycle.ingest.fields import Kind
+from revcycle.ingest.service import ImportService, ImportSummary
+
+
+def import_file(
+    ctx: typer.Context,
+    kind: Annotated[Kind, typer.Argument(help="what the file holds")],
+    file: Annotated[Path, typer.Argument(help="a .csv or .jsonl file")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="a mapping YAML for the export's columns")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from the extension)")] = None,
+    source: Annotated[str | None, typer.Option(help="source system the external ids belong to (default: mapping's, or 'file')")] = None,
+    report_dir: Annotated[Path | None, typer.Option(help="where the problems report goes (default: beside the database)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by external id)."""
+    workspace: Workspace = ctx.obj
+    service = ImportService(workspace.uow())
+    with Progress(TextColumn(f"importing {kind.value}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, disable=quiet) as progress:
+        task = progress.add_task("import", total=file.stat().st_size if file.is_file() else None)
+        summary = service.run(
+            kind, file, mapping=mapping, fmt=fmt, source=source, actor=workspace.settings.actor, now=workspace.now(),
+            report_dir=report_dir or workspace.settings.workspace / "import-reports",
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    show_summary(summary)
+    if summary.counts.rejected:
+        sys.exit(1)
+
+
+def show_summary(summary: ImportSummary) -> None:
+    """The closing summary: counts, empty fields, the first problems and where the rest are."""
+    c = summary.counts
+    console.print(f"{summary.kind.value} from {summary.file} (source {summary.source}, import #{summary.run_id}): "
+                  f"[green]{c.inserted} inserted[/green], {c.updated} updated, {c.unchanged} unchanged, "
+                  f"[red]{c.rejected} rejected[/red], [yellow]{c.warnings} warnings[/yellow]", highlight=False)
+    if summary.empty:
+        empties = ", ".join(f"{name} {count}" for name, count in sorted(summary.empty.items()))
+        console.print(f"empty (stored as no value, never as a placeholder like 'unknown'): {empties}", highlight=False)
+    if summary.problems:
+        table = Table("line", "column", "", "problem", box=None, header_style="bold")
+        for p in summary.problems[:20]:
+            table.add_row(str(p.line), p.column or "", p.severity, p.message)
+        console.print(table)
+    if summary.report:
+        console.print(f"all {c.rejected + c.warnings} problems: {summary.report}", highlight=False)

@@ -1,0 +1,32 @@
+"""`revcycle lead show`: one person's timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from revcycle.cli.workspace import Workspace, console
+from revcycle.cycle.service import CycleService
+
+app = typer.Typer(help="People: a lead's timeline.", no_args_is_help=True)
+
+
+@app.command()
+def show(ctx: typer.Context, key: Annotated[str, typer.Argument(help="email, id or external id")]) -> None:
+    """The person's timeline: touchpoints, stage moves and opportunities, in time order."""
+    workspace: Workspace = ctx.obj
+    timeline = CycleService(workspace.uow()).timeline(key, now=workspace.now())
+    p = timeline.person
+    name = " ".join(filter(None, [p.first_name, p.last_name])) or p.email or p.external_id
+    console.print(f"[bold]{name}[/bold] #{p.id} ({p.email or 'no email'}), {p.title or 'no title'}"
+                  f"{', ' + timeline.account if timeline.account else ''}", highlight=False)
+    console.print(f"stage [bold]{p.stage}[/bold] since {p.stage_entered_at:%Y-%m-%d %H:%M} UTC", highlight=False)
+    table = Table("when (UTC)", "what", "detail", box=None, header_style="bold")
+    for event in timeline.events:
+        table.add_row(f"{event.at:%Y-%m-%d %H:%M}", event.what, event.detail)
+    console.print(table)
+    if timeline.time_in_stage:
+        spent = ", ".join(f"{stage} {days:.1f}d" for stage, days in timeline.time_in_stage.items())
+        console.print(f"time in stage: {spent}", highlight=False)

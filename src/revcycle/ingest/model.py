@@ -1,0 +1,180 @@
+"""Pure conversion of one raw cell into a typed value; every failure names what was expected."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from revcycle.ingest.fields import FieldSpec
+
+__all__ = ["CellError", "converter_for", "normalise_domain", "normalise_email"]
+
+Converter = Callable[[Any], Any]
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class CellError(ValueError):
+    """A cell whose value cannot be read as its field's type."""
+
+
+def normalise_email(value: str) -> str:
+    """The form people are deduplicated on: trimmed and lower-cased."""
+    return value.strip().lower()
+
+
+def normalise_domain(value: str) -> str:
+    """A company domain without scheme, `www.` or path, lower-cased."""
+    text = value.strip().lower()
+    text = re.sub(r"^[a-z]+://", "", text).split("/")[0]
+    return text.removeprefix("www.")
+
+
+def converter_for(spec: FieldSpec, *, zone: tzinfo | None, date_format: str | None = None) -> Converter:
+    """The function that turns a raw cell (text from CSV, any JSON value) into this field's value."""
+    makers: dict[str, Callable[[], Converter]] = {
+        "text": lambda: _text,
+        "email": lambda: _email,
+        "domain": lambda: lambda v: normalise_domain(_text(v)),
+        "count": lambda: _count,
+        "money": lambda: _money,
+        "currency": lambda: _currency,
+        "choice": lambda: _choice(spec.choices),
+        "zone": lambda: _zone,
+        "hours": lambda: _hours,
+        "weekdays": lambda: _weekdays,
+        "periods": lambda: _periods,
+        "list": lambda: _list,
+        "timestamp": lambda: _timestamp(zone, date_format),
+        "date": lambda: _date(date_format),
+    }
+    return makers[spec.type]()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict | list):
+        raise CellError("expected text, got a JSON object or array")
+    return str(value).strip()
+
+
+def _email(value: Any) -> str:
+    text = normalise_email(_text(value))
+    if not _EMAIL.match(text):
+        raise CellError(f'"{value}" is not an email address')
+    return text
+
+
+def _count(value: Any) -> int:
+    try:
+        number = int(value) if isinstance(value, int) else int(str(value).strip())
+    except ValueError:
+        raise CellError(f'"{value}" is not a whole number') from None
+    if number < 0:
+        raise CellError(f"{number} is negative")
+    return number
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise CellError(f'"{value}" is not an amount (write 1234.50, no currency sign)') from None
+    if not amount.is_finite() or amount < 0:
+        raise CellError(f'"{value}" is not a non-negative amount')
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: Any) -> str:
+    text = _text(value).upper()
+    if not _CURRENCY.match(text):
+        raise CellError(f'"{value}" is not a 3-letter currency code (e.g. USD)')
+    return text
+
+
+def _choice(choices: tuple[str, ...]) -> Converter:
+    def convert(value: Any) -> str:
+        text = _text(value).lower()
+        if text not in choices:
+            raise CellError(f'"{value}" is not one of {", ".join(choices)}')
+        return text
+
+    return convert
+
+
+def _zone(value: Any) -> str:
+    text = _text(value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CellError(f'"{value}" is not an IANA time zone (e.g. Europe/Berlin)') from None
+    return text
+
+
+def _hours(value: Any) -> str:
+    text = _text(value)
+    match = _HOURS.match(text)
+    if not match or match.group(1, 2) >= match.group(3, 4):
+        raise CellError(f'"{value}" is not working hours (write 09:00-17:00)')
+    return text
+
+
+def _list(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else str(value).split(";")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _weekdays(value: Any) -> list[str]:
+    days = [day.lower() for day in _list(value)]
+    for day in days:
+        if day not in _WEEKDAYS:
+            raise CellError(f'"{day}" is not a weekday ({", ".join(_WEEKDAYS)})')
+    return days
+
+
+def _periods(value: Any) -> list[str]:
+    periods = _list(value)
+    for period in periods:
+        start, _, end = period.partition("/")
+        try:
+            if date.fromisoformat(start) > date.fromisoformat(end):
+                raise CellError(f'"{period}" ends before it starts')
+        except ValueError:
+            raise CellError(f'"{period}" is not a period (write 2025-07-01/2025-07-14)') from None
+    return periods
+
+
+def _timestamp(zone: tzinfo | None, date_format: str | None) -> Converter:
+    def convert(value: Any) -> datetime:
+        text = _text(value)
+        try:
+            parsed = datetime.strptime(text, date_format) if date_format else datetime.fromisoformat(text)
+        except ValueError:
+            raise CellError(f'"{value}" is not a timestamp (write 2025-03-04T10:15:00Z)') from None
+        if parsed.tzinfo is None:
+            if zone is None:
+                raise CellError(
+                    f'"{value}" has no time zone: add an offset (2025-03-04T10:15:00Z) '
+                    "or name a `timezone` in the mapping file"
+                )
+            parsed = parsed.replace(tzinfo=zone)
+        return parsed.astimezone(UTC)
+
+    return convert
+
+
+def _date(date_format: str | None) -> Converter:
+    def convert(value: Any) -> datetime:
+        text = _text(value)
+        try:
+            day = datetime.strptime(text, date_format).date() if date_format else date.fromisoformat(text[:10])
+        except ValueError:
+            raise CellError(f'"{value}" is not a date (write 2025-03-04)') from None
+        return datetime.combine(day, time(0), tzinfo=UTC)
+
+    return convert

@@ -1,0 +1,73 @@
+"""Turning raw rows into typed, hashed values following a plan (pure: no store, no clock)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from revcycle.ingest.mapping import Plan
+from revcycle.ingest.model import CellError, converter_for
+from revcycle.ingest.readers import RawRow
+
+__all__ = ["Converted", "RowProblem", "compile_plan"]
+
+
+@dataclass
+class Converted:
+    """A row ready to write: typed values by field, free attributes, and a hash to detect changes."""
+
+    line: int
+    values: dict[str, Any]
+    attributes: dict[str, Any] | None
+    row_hash: str
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why a row was rejected (or, as a warning, what is odd about a kept row)."""
+
+    line: int
+    column: str | None
+    message: str
+    severity: str = "error"
+
+
+def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
+    """A fast row converter for this plan (converters are built once, not per row)."""
+    steps = [
+        (fp.spec.name, fp.column, fp.rule.value, fp.rule.default, fp.rule.values, fp.spec.required,
+         converter_for(fp.spec, zone=plan.zone, date_format=fp.rule.format))
+        for fp in plan.fields
+    ]
+    known = {fp.column for fp in plan.fields} | set(plan.attributes)
+    attributes = plan.attributes
+
+    def convert(raw: RawRow) -> Converted | RowProblem:
+        if raw.cells is None:
+            return RowProblem(raw.line, None, raw.problem or "unreadable row")
+        cells = raw.cells
+        if plan.strict and plan.columns_seen == ():
+            unknown = sorted(str(key) for key in cells if key not in known)
+            if unknown:
+                return RowProblem(raw.line, unknown[0], f"unknown field(s) {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, column, constant, default, mapped, required, conv in steps:
+            value = cells.get(column, default) if column is not None else constant
+            if mapped is not None and value is not None:
+                value = mapped.get(str(value), value)
+            if value is None:
+                if required:
+                    return RowProblem(raw.line, column or name, f"{name} is required but empty")
+                values[name] = None
+                continue
+            try:
+                values[name] = conv(value)
+            except CellError as exc:
+                return RowProblem(raw.line, column or name, f"{name}: {exc}")
+        extra = {column: cells[column] for column in attributes if column in cells} or None
+        digest = hashlib.blake2b(repr((values, extra)).encode(), digest_size=16).hexdigest()
+        return Converted(raw.line, values, extra, digest)
+
+    return convert

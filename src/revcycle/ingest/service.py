@@ -1,0 +1,150 @@
+"""The import use-case: stream a file through its plan into the store in one transaction, and report."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from revcycle.cycle.model import Cycle
+from revcycle.ingest.fields import Kind
+from revcycle.ingest.mapping import load_mapping, plan_for
+from revcycle.ingest.readers import open_source
+from revcycle.ingest.repository import IngestRepository
+from revcycle.ingest.rows import Converted, RowProblem, compile_plan
+from revcycle.ingest.tables import ImportRun
+from revcycle.ingest.upsert import Context, Counts
+from revcycle.ingest.writers import WRITERS
+from revcycle.pact.service import PactService
+from revcycle.store.session import UnitOfWork
+from revcycle.store.tables import AuditLog
+
+__all__ = ["ImportService", "ImportSummary"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: counts, the first problems, where the full report is, which fields were empty."""
+
+    kind: Kind
+    file: str
+    source: str
+    run_id: int
+    counts: Counts
+    problems: list[RowProblem] = field(default_factory=list)
+    report: Path | None = None
+    empty: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+
+
+class ImportService:
+    """Imports CSV and JSON Lines files; the service owns the one transaction of each import."""
+
+    def __init__(self, uow: UnitOfWork, *, batch_size: int = 5000) -> None:
+        self.uow = uow
+        self.batch_size = batch_size
+
+    def run(self, kind: Kind, path: Path, *, mapping: Path | None = None, fmt: str | None = None,
+            source: str | None = None, actor: str, now: datetime, report_dir: Path,
+            progress: Progress | None = None) -> ImportSummary:
+        """Import one file; bad rows are rejected into the report while the good rows go in."""
+        rules = load_mapping(mapping) if mapping else None
+        pact = PactService(self.uow).active()
+        reader = open_source(path, fmt)
+        try:
+            plan = plan_for(kind, rules, reader.header, str(path))
+            source = source or plan.source_system or "file"
+            with self.uow.begin() as session:
+                run = ImportRun(kind=kind.value, file=str(path), source_system=source, actor=actor, started_at=now,
+                                finished_at=now, inserted=0, updated=0, unchanged=0, rejected=0, warnings=0)
+                session.add(run)
+                session.flush()
+                ctx = Context(session, source, run.id, Cycle(pact.pact), f"import:{source}", now, pact.version_id)
+                summary = ImportSummary(kind, str(path), source, run.id, ctx.counts)
+                convert = compile_plan(plan)
+                optional = [fp.spec.name for fp in plan.fields if not fp.spec.required and fp.column]
+                with _Report(report_dir / f"import-{run.id}-{kind.value}-problems.csv", str(path)) as report:
+                    for batch in _batches(reader.rows(), self.batch_size):
+                        good = self._convert(ctx, batch, convert, summary, optional)
+                        WRITERS[kind](ctx, good)
+                        report.write(ctx.problems, summary, IngestRepository(session), run.id)
+                        if progress:
+                            progress(reader.position, reader.size)
+                summary.report = report.path if report.count else None
+                _close_run(session, run, ctx.counts, actor, now)
+        finally:
+            reader.close()
+        return summary
+
+    @staticmethod
+    def _convert(ctx: Context, batch: list[Any], convert: Callable[[Any], Converted | RowProblem],
+                 summary: ImportSummary, optional: list[str]) -> list[Converted]:
+        good: list[Converted] = []
+        for raw in batch:
+            result = convert(raw)
+            summary.rows += 1
+            if isinstance(result, RowProblem):
+                ctx.reject(result.line, result.column, result.message)
+                continue
+            for name in optional:
+                if result.values.get(name) is None:
+                    summary.empty[name] = summary.empty.get(name, 0) + 1
+            good.append(result)
+        return good
+
+
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Report:
+    """The problems file, written as problems arrive (so memory stays flat), and the import_issue rows."""
+
+    def __init__(self, path: Path, file: str) -> None:
+        self.path = path
+        self.file = file
+        self.count = 0
+        self._handle: Any = None
+
+    def __enter__(self) -> _Report:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+    def write(self, problems: list[RowProblem], summary: ImportSummary, repo: IngestRepository, run_id: int) -> None:
+        if not problems:
+            return
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["file", "line", "column", "severity", "message"])
+        self._writer.writerows([self.file, p.line, p.column or "", p.severity, p.message] for p in problems)
+        repo.add_issues([{"run_id": run_id, "severity": p.severity, "line": p.line, "column": p.column,
+                          "message": p.message} for p in problems])
+        room = 50 - len(summary.problems)
+        summary.problems.extend(problems[:max(room, 0)])
+        self.count += len(problems)
+        problems.clear()
+
+
+def _close_run(session: Any, run: ImportRun, counts: Counts, actor: str, now: datetime) -> None:
+    run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
+    run.rejected, run.warnings, run.finished_at = counts.rejected, counts.warnings, now
+    session.add(AuditLog(at=now, actor=actor, action=f"import.{run.kind}", entity="import_run", entity_id=str(run.id),
+                         detail={"file": run.file, "inserted": counts.inserted, "updated": counts.updated,
+                                 "unchanged": counts.unchanged, "rejected": counts.rejected}))

@@ -1,0 +1,113 @@
+"""The shared write path of every import kind: dedupe, compare with the store, insert or update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from revcycle.cycle.model import Cycle
+from revcycle.cycle.repository import CycleRepository
+from revcycle.ingest.repository import IngestRepository
+from revcycle.ingest.rows import Converted, RowProblem
+from revcycle.store.base import Base
+
+__all__ = ["Context", "Counts", "Written", "dedupe", "upsert"]
+
+
+@dataclass
+class Counts:
+    """What an import did to the store."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class Context:
+    """Everything a writer needs for one import run."""
+
+    session: Session
+    source: str
+    run_id: int
+    cycle: Cycle
+    actor: str
+    now: datetime
+    pact_version_id: int | None
+    counts: Counts = field(default_factory=Counts)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.repo = IngestRepository(self.session)
+        self.cycle_repo = CycleRepository(self.session)
+
+    def reject(self, line: int, column: str | None, message: str) -> None:
+        """Refuse a row (it changes nothing) and say why."""
+        self.counts.rejected += 1
+        self.problems.append(RowProblem(line, column, message))
+
+    def warn(self, line: int, column: str | None, message: str) -> None:
+        """Keep a row but report what is odd about it."""
+        self.counts.warnings += 1
+        self.problems.append(RowProblem(line, column, message, "warning"))
+
+
+@dataclass
+class Written:
+    """A row that went into the store, with its id."""
+
+    row: Converted
+    values: dict[str, Any]
+    id: int
+    new: bool
+
+
+def dedupe(ctx: Context, batch: list[Converted]) -> list[Converted]:
+    """The batch with repeated external ids removed: identical repeats are unchanged, others rejected."""
+    first: dict[str, Converted] = {}
+    for row in batch:
+        key = row.values["external_id"]
+        seen = first.get(key)
+        if seen is None:
+            first[key] = row
+        elif seen.row_hash == row.row_hash:
+            ctx.counts.unchanged += 1
+        else:
+            ctx.reject(row.line, "external_id", f'external_id "{key}" is already on line {seen.line} '
+                       "with different values (an id may appear once per file)")
+    return list(first.values())
+
+
+def upsert(ctx: Context, model: type[Base], items: list[tuple[Converted, dict[str, Any]]], *,
+           returning: bool = False) -> list[Written]:
+    """Insert new rows and update changed ones (matched by external id); identical rows are left alone."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    existing = ctx.repo.existing(table, ctx.source, [row.values["external_id"] for row, _ in items])
+    inserts: list[tuple[Converted, dict[str, Any]]] = []
+    written: list[Written] = []
+    updates: list[dict[str, Any]] = []
+    for row, values in items:
+        stamped = {**values, "row_hash": row.row_hash, "import_run_id": ctx.run_id, "attributes": row.attributes}
+        found = existing.get(row.values["external_id"])
+        if found is None:
+            inserts.append((row, {**stamped, "source_system": ctx.source, "external_id": row.values["external_id"]}))
+        elif found[1] == row.row_hash:
+            ctx.counts.unchanged += 1
+        elif found[2] == ctx.run_id:
+            ctx.reject(row.line, "external_id", f'external_id "{row.values["external_id"]}" appears earlier '
+                       "in this file with different values (an id may appear once per file)")
+        else:
+            updates.append({**stamped, "id": found[0]})
+            written.append(Written(row, values, found[0], new=False))
+    ids = ctx.repo.insert(table, [values for _, values in inserts], returning=returning)
+    ctx.repo.update(model, updates)
+    ctx.counts.inserted += len(inserts)
+    ctx.counts.updated += len(updates)
+    new_ids = ids or [0] * len(inserts)
+    return [Written(row, values, id_, new=True) for (row, values), id_ in zip(inserts, new_ids, strict=True)] + written

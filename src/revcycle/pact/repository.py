@@ -1,0 +1,38 @@
+"""Every query on stored pact versions."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from revcycle.pact.tables import PactVersion
+
+__all__ = ["PactRepository"]
+
+
+class PactRepository:
+    """Reads and adds pact versions; it never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def latest(self) -> PactVersion | None:
+        """The version in force (the highest number)."""
+        return self.session.scalars(select(PactVersion).order_by(PactVersion.number.desc()).limit(1)).first()
+
+    def get(self, number: int) -> PactVersion | None:
+        """A version by number."""
+        return self.session.scalars(select(PactVersion).where(PactVersion.number == number)).first()
+
+    def all(self) -> list[PactVersion]:
+        """Every version, oldest first."""
+        return list(self.session.scalars(select(PactVersion).order_by(PactVersion.number)))
+
+    def next_number(self) -> int:
+        """The number the next applied version gets."""
+        return int(self.session.scalar(select(func.coalesce(func.max(PactVersion.number), 0))) or 0) + 1
+
+    def add(self, version: PactVersion) -> None:
+        """Store a new version."""
+        self.session.add(version)
+        self.session.flush()

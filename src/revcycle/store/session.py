@@ -1,0 +1,81 @@
+"""The engine factory and the unit of work: the one place a transaction is opened and committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from revcycle.errors import StoreError
+
+__all__ = ["UnitOfWork", "check_revision", "make_engine", "upgrade"]
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for this URL; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses at most the last commit
+    cursor.close()
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("revcycle.store") / "migrations"))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` through the migrations (the only way a schema is created)."""
+    try:
+        command.upgrade(_alembic_config(engine), revision)
+    except OperationalError as exc:
+        raise StoreError(f"cannot reach the database at {engine.url!r}: {exc.orig}") from exc
+
+
+def check_revision(engine: Engine) -> None:
+    """Refuse to work on a store whose schema is not at the newest migration."""
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:
+        raise StoreError(f"cannot reach the database at {engine.url!r}: {exc.orig}") from exc
+    if current != head:
+        state = "has no schema yet" if current is None else f"is at revision {current}, not {head}"
+        raise StoreError(f"the database at {engine.url!r} {state}: run `revcycle db upgrade`")
+
+
+class UnitOfWork:
+    """Owns one transaction: services open it, do their change, and commit once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a transaction, committed when the block ends and rolled back if it raises."""
+        with self._sessions() as session, session.begin():
+            yield session

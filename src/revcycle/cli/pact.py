@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from revcycle.cli.workspace import Workspace, console, errors
 from revcycle.pact.loader import example_pact_text, load_pact_file
@@ -76,4 +77,4 @@ def diff(
         console.print(f"\n[bold]{section}[/bold]")
         for line in lines:
             colour = {"+": "green", "-": "red"}.get(line[0], "yellow")
-            console.print(f"  [{colour}]{line}[/{colour}]", highlight=False)
+            console.print(f"  [{colour}]{escape(line)}[/{colour}]", highlight=False)

@@ -33,7 +33,7 @@ def write_stages(ctx: Context, batch: list[Converted]) -> None:
         person = by_id.get(v.get("person_external_id") or "") or by_email.get(v.get("person_email") or "")
         if person is None:
             ref = v.get("person_external_id") or v.get("person_email")
-            ctx.reject(row.line, "person_external_id", f'person "{ref}" is not in the store (import people first)')
+            ctx.reject(row.line, "person_external_id", f'person "{ref}" is not in the store (import the people first)')
             continue
         move = _move(ctx, row, states[person], actors)
         if move is not None:

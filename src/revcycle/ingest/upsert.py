@@ -79,7 +79,7 @@ def dedupe(ctx: Context, batch: list[Converted]) -> list[Converted]:
         elif seen.row_hash == row.row_hash:
             ctx.counts.unchanged += 1
         else:
-            ctx.reject(row.line, "external_id", f'external_id "{key}" is already on line {seen.line} '
+            ctx.reject(row.line, "external_id", f'external_id "{key}" appears earlier in this file (line {seen.line}) '
                        "with different values (an id may appear once per file)")
     return list(first.values())
 

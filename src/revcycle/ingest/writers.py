@@ -110,7 +110,7 @@ def _person_of(ctx: Context, row: Converted, people: dict[tuple[str, str], int],
     person = people.get(("id", key)) if key else people.get(("email", email))
     if person is None:
         ctx.reject(row.line, id_field if key else email_field,
-                   f'person "{key or email}" is not in the store (import people first)')
+                   f'person "{key or email}" is not in the store (import the people first)')
     return person
 
 
@@ -174,7 +174,7 @@ def write_opportunities(ctx: Context, batch: list[Converted]) -> None:
     for row in rows:
         missing_contact = next((c for c in row.values.get("contact_external_ids") or [] if c not in contacts), None)
         if missing_contact:
-            ctx.reject(row.line, "contact_external_ids", f'person "{missing_contact}" is not in the store (import people first)')
+            ctx.reject(row.line, "contact_external_ids", f'person "{missing_contact}" is not in the store (import the people first)')
             continue
         if _missing(ctx, row, [("person_external_id", people, "person"), ("account_external_id", accounts, "account"),
                                ("owner_external_id", owners, "user")]):

@@ -66,8 +66,12 @@ def plan_campaigns(start: date, months: int) -> Campaigns:
     """Campaigns for each quarter of the `months` starting at `start` (the last quarter may be short)."""
     quarters = [add_months(start, 3 * q) for q in range(1, (months + 2) // 3)]
     bounds = [start, *quarters, add_months(start, months)]
-    channel, quarter, slug, name = [], [], [], []
-    base, slots = [], []
+    channel: list[int] = []
+    quarter: list[int] = []
+    slug: list[str] = []
+    name: list[str] = []
+    base: list[int] = []
+    slots: list[int] = []
     for ch in MARKETING_CHANNELS:
         count, themes, _, _ = PLANS[ch]
         base.append(len(slug))
@@ -77,7 +81,9 @@ def plan_campaigns(start: date, months: int) -> Campaigns:
                 channel.append(int(ch))
                 quarter.append(q)
                 slug.append(f"{CHANNELS[ch].replace('_', '-')}-{theme}-{begin:%Y%m}")
-                name.append(f"{CHANNELS[ch].replace('_', ' ').capitalize()}: {theme.replace('-', ' ')} {begin:%b %Y}")
+                name.append(
+                    f"{CHANNELS[ch].replace('_', ' ').capitalize()}: {theme.replace('-', ' ')} {begin:%b %Y}"
+                )
     return Campaigns(
         quarter_starts=np.array([epoch_seconds(b) for b in bounds], dtype=np.int64),
         base=np.array(base, dtype=np.int64),

@@ -25,10 +25,24 @@ Floats = npt.NDArray[np.float64]
 
 SOURCE_SHARES = (0.17, 0.22, 0.05, 0.09, 0.06, 0.05, 0.10, 0.08, 0.10, 0.08)  # by Channel, first touch
 LATER_SHARES = (0.08, 0.20, 0.35, 0.07, 0.02, 0.02, 0.06, 0.15, 0.02, 0.03)  # by Channel, later sessions
-FIRST_TOUCH = np.array([Touch.AD_CLICK, Touch.PAGE_VIEW, Touch.EMAIL_OPEN, Touch.WEBINAR_REGISTRATION,
-                        Touch.TRADE_SHOW_VISIT, Touch.PAGE_VIEW, Touch.AD_CLICK, Touch.PAGE_VIEW,
-                        Touch.PAGE_VIEW, Touch.FORM_SUBMISSION], dtype=np.int64)
-EXTRA_TOUCHES = np.array([2.4, 2.6, 0.0, 0.8, 0.4, 1.8, 2.0, 2.6, 2.4, 0.4])  # mean follow-on touches a session
+FIRST_TOUCH = np.array(
+    [
+        Touch.AD_CLICK,
+        Touch.PAGE_VIEW,
+        Touch.EMAIL_OPEN,
+        Touch.WEBINAR_REGISTRATION,
+        Touch.TRADE_SHOW_VISIT,
+        Touch.PAGE_VIEW,
+        Touch.AD_CLICK,
+        Touch.PAGE_VIEW,
+        Touch.PAGE_VIEW,
+        Touch.FORM_SUBMISSION,
+    ],
+    dtype=np.int64,
+)
+EXTRA_TOUCHES = np.array(
+    [2.4, 2.6, 0.0, 0.8, 0.4, 1.8, 2.0, 2.6, 2.4, 0.4]
+)  # mean follow-on touches a session
 WEB_NEXT = (Touch.PAGE_VIEW, Touch.PRICING_PAGE_VIEW, Touch.DOWNLOAD, Touch.CONTACT_REQUEST)
 WEB_SHARES = ((0.765, 0.07, 0.16, 0.005), (0.62, 0.15, 0.21, 0.02))  # (not in market, in market)
 STAGE_SHARES = ((0.5, 0.35, 0.15), (0.3, 0.35, 0.35))  # download's funnel stage: top, middle, bottom
@@ -36,8 +50,14 @@ UTM_KIND = {Channel.PAID_SEARCH: 0, Channel.LINKEDIN_ADS: 1, Channel.EMAIL: 2, C
 SESSION_GAP_DAYS = (9.0, 4.0)
 UTM_SOURCES = ("google", "linkedin", "newsletter", "podcast")
 UTM_MEDIUMS = ("cpc", "paid_social", "email", "audio")
-KEYWORDS = ("lead scoring software", "sales marketing alignment", "lead routing tool",
-            "revenue operations platform", "marketing attribution", "lead response time")
+KEYWORDS = (
+    "lead scoring software",
+    "sales marketing alignment",
+    "lead routing tool",
+    "revenue operations platform",
+    "marketing attribution",
+    "lead response time",
+)
 SITE = "https://www.example.com"
 PRICING, CONTACT, PODCAST_PAGE = len(PAGES), len(PAGES) + 1, len(PAGES) + 2
 ASSET_URLS = len(PAGES) + 3
@@ -71,7 +91,7 @@ class Journeys:
 
 
 def _sessions(rng: np.random.Generator, market: Market, start: int, end: int) -> dict[str, Ints]:
-    mean = 3.3 * np.where(market.in_market, 2.2, 1.0) * np.exp(0.25 * market.fit)
+    mean = 5.3 * np.where(market.in_market, 2.0, 1.0) * np.exp(0.25 * market.fit)
     count = 1 + rng.negative_binomial(1.5, 1.5 / (1.5 + mean))
     person, rank = expand(count)
     mean_gap = np.asarray(SESSION_GAP_DAYS)[market.in_market.astype(np.int64)][person]
@@ -81,15 +101,20 @@ def _sessions(rng: np.random.Generator, market: Market, start: int, end: int) ->
     day = day + np.where((weekday >= 5) & (rng.random(len(day)) < 0.7), 7 - weekday, 0)
     lifted = np.maximum.accumulate(day - rank + person * (1 << 32)) - person * (1 << 32)
     day = lifted + rank  # weekend moves must keep sessions on strictly later days
-    local = np.where(rng.random(len(day)) < 0.85, np.clip(rng.normal(13.5, 2.8, len(day)), 6.5, 22.0),
-                     rng.uniform(6.5, 22.5, len(day)))
+    local = np.where(
+        rng.random(len(day)) < 0.85,
+        np.clip(rng.normal(13.5, 2.8, len(day)), 6.5, 22.0),
+        rng.uniform(6.5, 22.5, len(day)),
+    )
     at = start + day * DAY + ((local - market.utc_offset_hours[person]) * 3600).astype(np.int64)
     at = np.where(rank == 0, np.clip(at, start, end - 4 * 3600), at)
     keep = at < end - 3600
     return {"person": person[keep], "rank": rank[keep], "at": at[keep]}
 
 
-def _session_channels(rng: np.random.Generator, rank: Ints, person: Ints) -> tuple[Ints, npt.NDArray[np.bool_]]:
+def _session_channels(
+    rng: np.random.Generator, rank: Ints, person: Ints
+) -> tuple[Ints, npt.NDArray[np.bool_]]:
     size = len(rank)
     first = np.searchsorted(np.cumsum(SOURCE_SHARES) / sum(SOURCE_SHARES), rng.random(size), side="right")
     later = np.searchsorted(np.cumsum(LATER_SHARES) / sum(LATER_SHARES), rng.random(size), side="right")
@@ -128,7 +153,9 @@ def _touch_counts(rng: np.random.Generator, plan: _Sessions, in_market: npt.NDAr
     return np.minimum(count, 25).astype(np.int64)
 
 
-def _types(rng: np.random.Generator, plan: _Sessions, session: Ints, rank: Ints, hot: npt.NDArray[np.bool_]) -> Ints:
+def _types(
+    rng: np.random.Generator, plan: _Sessions, session: Ints, rank: Ints, hot: npt.NDArray[np.bool_]
+) -> Ints:
     size = len(session)
     web = np.array(WEB_NEXT, dtype=np.int64)
     cold_pick = np.searchsorted(np.cumsum(WEB_SHARES[0]), rng.random(size), side="right")
@@ -152,10 +179,16 @@ def _content(rng: np.random.Generator, kind: Ints, hot: npt.NDArray[np.bool_]) -
 def url_list(campaigns: Campaigns) -> list[str]:
     """The URLs touches point at, in the order `Touches.url` indexes them."""
     pages = [SITE + page for page in PAGES] + [f"{SITE}/pricing", f"{SITE}/contact", f"{SITE}/podcast"]
-    return pages + [f"{SITE}/resources/{name}" for name, _ in ASSETS] + [f"{SITE}/lp/{s}" for s in campaigns.slug]
+    return (
+        pages
+        + [f"{SITE}/resources/{name}" for name, _ in ASSETS]
+        + [f"{SITE}/lp/{s}" for s in campaigns.slug]
+    )
 
 
-def _urls(rng: np.random.Generator, kind: Ints, channel: Ints, campaign: Ints, content: Ints, rank: Ints) -> Ints:
+def _urls(
+    rng: np.random.Generator, kind: Ints, channel: Ints, campaign: Ints, content: Ints, rank: Ints
+) -> Ints:
     url = np.full(len(kind), -1, dtype=np.int64)
     page = kind == Touch.PAGE_VIEW
     url[page] = rng.integers(0, len(PAGES), int(page.sum()))
@@ -164,14 +197,17 @@ def _urls(rng: np.random.Generator, kind: Ints, channel: Ints, campaign: Ints, c
     url[kind == Touch.CONTACT_REQUEST] = CONTACT
     download = kind == Touch.DOWNLOAD
     url[download] = ASSET_URLS + content[download]
-    landing = np.isin(kind, [Touch.AD_CLICK, Touch.WEBINAR_REGISTRATION, Touch.FORM_SUBMISSION, Touch.EMAIL_CLICK])
+    landing = np.isin(
+        kind, [Touch.AD_CLICK, Touch.WEBINAR_REGISTRATION, Touch.FORM_SUBMISSION, Touch.EMAIL_CLICK]
+    )
     landing &= campaign >= 0
     url[landing] = LANDING_URLS + campaign[landing]
     return url
 
 
-def build_journeys(rng: np.random.Generator, market: Market, campaigns: Campaigns, start: int,
-                   end: int) -> Journeys:
+def build_journeys(
+    rng: np.random.Generator, market: Market, campaigns: Campaigns, start: int, end: int
+) -> Journeys:
     """Every marketing touch of the chunk's people in [start, end), sorted by person then time."""
     plan = _plan(rng, market, campaigns, start, end)
     session, rank = expand(_touch_counts(rng, plan, market.in_market))
@@ -190,9 +226,18 @@ def build_journeys(rng: np.random.Generator, market: Market, campaigns: Campaign
     utm = np.where(tagged & (kind != Touch.EMAIL_OPEN), utm_of[channel], -1)
     variant = np.where(utm >= 0, rng.integers(0, len(KEYWORDS), len(kind)), -1)
     keep = at < end  # every person keeps their first touch: first sessions start 4 h before the end
-    touches = Touches(person=person, at=at, type=kind, channel=channel, campaign=campaign, content=content,
-                      url=_urls(rng, kind, channel, campaign, content, rank), utm=utm, variant=variant,
-                      user=np.full(len(kind), -1, dtype=np.int64))
+    touches = Touches(
+        person=person,
+        at=at,
+        type=kind,
+        channel=channel,
+        campaign=campaign,
+        content=content,
+        url=_urls(rng, kind, channel, campaign, content, rank),
+        utm=utm,
+        variant=variant,
+        user=np.full(len(kind), -1, dtype=np.int64),
+    )
     touches = _select(touches, keep)
     first = np.flatnonzero(np.diff(touches.person, prepend=-1) != 0)
     return Journeys(touches=touches, created_at=touches.at[first], source=touches.channel[first])

@@ -37,7 +37,7 @@ JUNK_REASONS = ("", "spam", "student", "competitor")  # index into junk codes; 0
 
 @dataclass(frozen=True)
 class Market:
-    """Accounts and people of one chunk; people are grouped by account, accounts numbered from `first_account`."""
+    """Accounts and people of one chunk; people grouped by account, accounts numbered from `first_account`."""
 
     first_account: int
     account_name: list[str]
@@ -49,6 +49,7 @@ class Market:
     account_country: Ints
     account_region: Ints
     customer: Bools  # already a customer when the period starts
+    customer_for_days: Ints  # how long before the period start a customer signed
     account_owner: Ints  # user index, -1 when unowned
     account: Ints  # per person: local account index
     rank: Ints  # per person: position in the buying group
@@ -104,11 +105,21 @@ def _firmographics(rng: np.random.Generator, count: int, team: Team) -> dict[str
         here = named & (region == r)
         owner[here] = aes[(pick[here] * len(aes)).astype(np.int64)]
     industry = _choice(rng, list(INDUSTRY_SHARES), count)
-    return {"band": band, "employees": employees, "country": country, "region": region,
-            "customer": customer, "owner": owner, "industry": industry}
+    return {
+        "band": band,
+        "employees": employees,
+        "country": country,
+        "region": region,
+        "customer": customer,
+        "owner": owner,
+        "industry": industry,
+        "since": rng.integers(100, 1500, count),
+    }
 
 
-def _names(rng: np.random.Generator, count: int, first_account: int) -> tuple[list[str], list[str], list[str]]:
+def _names(
+    rng: np.random.Generator, count: int, first_account: int
+) -> tuple[list[str], list[str], list[str]]:
     parts = [rng.integers(len(words), size=count) for words in NAME_PARTS]
     techs = rng.random((count, len(TECHNOLOGIES))) < 0.18
     names, domains, stacks = [], [], []
@@ -140,8 +151,9 @@ def _personas(seniority: Ints, department: Ints) -> Ints:
     return persona
 
 
-def build_market(rng: np.random.Generator, people: int, first_account: int, period_days: float,
-                 team: Team) -> Market:
+def build_market(
+    rng: np.random.Generator, people: int, first_account: int, period_days: float, team: Team
+) -> Market:
     """Accounts and exactly `people` people, in buying groups of one to a dozen."""
     sizes = _group_sizes(rng, people)
     firm = _firmographics(rng, len(sizes), team)
@@ -158,18 +170,38 @@ def build_market(rng: np.random.Generator, people: int, first_account: int, peri
         for f, s, r, a in zip(first.tolist(), last.tolist(), rank.tolist(), account.tolist(), strict=True)
     ]
     offset = _utc_offsets(rng, firm["country"][account])
-    fit = (np.array([SENIORITY_LOG_ODDS[s] for s in SENIORITIES])[seniority]
-           + np.array([BAND_LOG_ODDS[b[0]] for b in BANDS])[firm["band"]][account]
-           + np.array([INDUSTRY_LOG_ODDS[i] for i in INDUSTRIES])[firm["industry"]][account])
+    fit = (
+        np.array([SENIORITY_LOG_ODDS[s] for s in SENIORITIES])[seniority]
+        + np.array([BAND_LOG_ODDS[b[0]] for b in BANDS])[firm["band"]][account]
+        + np.array([INDUSTRY_LOG_ODDS[i] for i in INDUSTRIES])[firm["industry"]][account]
+    )
     junk = _choice(rng, [0.96, 0.015, 0.015, 0.01], people)
     entry = np.where(firm["customer"], 0.0, rng.random(len(sizes)) * period_days)[account]
     entry = entry + rng.exponential(np.where(firm["customer"][account], 3.0, 20.0))
     return Market(
-        first_account=first_account, account_name=names, account_domain=domains, account_technologies=stacks,
-        industry=firm["industry"], band=firm["band"], employees=firm["employees"],
-        account_country=firm["country"], account_region=firm["region"], customer=firm["customer"],
-        account_owner=firm["owner"], account=account, rank=rank, seniority=seniority, department=department,
-        persona=_personas(seniority, department), first_name=first, last_name=last, email=email,
-        utc_offset_hours=offset, fit=fit, in_market=rng.random(people) < 0.3 + 0.1 * (fit > 0),
-        junk=junk, entry_day=np.minimum(entry, period_days * 0.999),
+        first_account=first_account,
+        account_name=names,
+        account_domain=domains,
+        account_technologies=stacks,
+        industry=firm["industry"],
+        band=firm["band"],
+        employees=firm["employees"],
+        account_country=firm["country"],
+        account_region=firm["region"],
+        customer=np.asarray(firm["customer"], dtype=np.bool_),
+        customer_for_days=firm["since"],
+        account_owner=firm["owner"],
+        account=account,
+        rank=rank,
+        seniority=seniority,
+        department=department,
+        persona=_personas(seniority, department),
+        first_name=first,
+        last_name=last,
+        email=email,
+        utc_offset_hours=offset,
+        fit=fit,
+        in_market=rng.random(people) < 0.3 + 0.1 * (fit > 0),
+        junk=junk,
+        entry_day=np.minimum(entry, period_days * 0.999),
     )

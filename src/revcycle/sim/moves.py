@@ -33,8 +33,10 @@ class _Batches:
 
     def arrays(self, keep_before: int) -> dict[str, Ints]:
         """All rows before `keep_before` (epoch seconds), sorted by person, then time, then insertion."""
-        data = {name: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-                for name, parts in self._parts.items()}
+        data = {
+            name: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            for name, parts in self._parts.items()
+        }
         order = np.lexsort((np.arange(len(data["at"])), data["at"], data["person"]))
         order = order[data["at"][order] < keep_before]
         return {name: values[order] for name, values in data.items()}
@@ -45,7 +47,9 @@ class Moves(_Batches):
 
     columns = ("person", "at", "stage", "reason", "actor")
 
-    def add(self, person: Ints, at: Ints, stage: Stage, reason: Ints | int = 0, actor: Ints | int = -1) -> None:
+    def add(
+        self, person: Ints, at: Ints, stage: Stage, reason: Ints | int = 0, actor: Ints | int = -1
+    ) -> None:
         """Records one move for each person in `person`."""
         if len(person):
             self._append(person=person, at=at, stage=int(stage), reason=reason, actor=actor)

@@ -32,8 +32,13 @@ class SimParams:
 
     def as_dict(self) -> dict[str, Any]:
         """The parameters as JSON values, for truth.json."""
-        return {"people": self.people, "months": self.months, "mode": self.mode, "seed": self.seed,
-                "start": self.start.isoformat()}
+        return {
+            "people": self.people,
+            "months": self.months,
+            "mode": self.mode,
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+        }
 
 
 @dataclass(frozen=True)

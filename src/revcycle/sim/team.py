@@ -59,15 +59,30 @@ class _Roster:
 
     def __init__(self, rng: np.random.Generator, first: date, days: int) -> None:
         self.rng, self.first, self.days = rng, first, days
-        self.rows: dict[str, list[str]] = {key: [] for key in (
-            "external_id", "email", "name", "team", "time_zone", "capacity", "manager_external_id",
-            "working_hours", "working_days", "time_off")}
+        self.rows: dict[str, list[str]] = {
+            key: []
+            for key in (
+                "external_id",
+                "email",
+                "name",
+                "team",
+                "time_zone",
+                "capacity",
+                "manager_external_id",
+                "working_hours",
+                "working_days",
+                "time_off",
+            )
+        }
         self.shifts: list[Shift] = []
 
     def add(self, team: str, region: int, manager: int | None, capacity: int | None) -> int:
         """Adds one user and returns their index."""
         index = len(self.shifts)
-        first, last = FIRST_NAMES[self.rng.integers(len(FIRST_NAMES))], LAST_NAMES[self.rng.integers(len(LAST_NAMES))]
+        first, last = (
+            FIRST_NAMES[self.rng.integers(len(FIRST_NAMES))],
+            LAST_NAMES[self.rng.integers(len(LAST_NAMES))],
+        )
         zone = ZONES[region][int(self.rng.integers(len(ZONES[region])))]
         start, end = HOURS[int(self.rng.integers(len(HOURS)))]
         shift = Shift(zone, start, end, (0, 1, 2, 3, 4), _time_off(self.rng, self.first, self.days))
@@ -100,11 +115,14 @@ def build_team(rng: np.random.Generator, people: int, first: date, last: date) -
     sdrs: list[list[int]] = [[] for _ in REGIONS]
     aes: list[list[int]] = [[] for _ in REGIONS]
     sdr_total = min(300, 3 + people // 8_000)
-    for region, (n_sdr, n_ae) in enumerate(zip(_per_region(sdr_total), _per_region(sdr_total * 2 // 3),
-                                               strict=True)):
+    for region, (n_sdr, n_ae) in enumerate(
+        zip(_per_region(sdr_total), _per_region(sdr_total * 2 // 3), strict=True)
+    ):
         sdr_manager = roster.add("manager", region, cro, None)
         ae_manager = roster.add("manager", region, cro, None)
-        sdrs[region] = [roster.add("sdr", region, sdr_manager, int(rng.integers(150, 251))) for _ in range(n_sdr)]
+        sdrs[region] = [
+            roster.add("sdr", region, sdr_manager, int(rng.integers(150, 251))) for _ in range(n_sdr)
+        ]
         aes[region] = [roster.add("ae", region, ae_manager, int(rng.integers(30, 61))) for _ in range(n_ae)]
     slowness = rng.normal(0.0, 1.0, len(roster.shifts))
     windows = build_windows(roster.shifts, first - timedelta(days=1), last + timedelta(days=90))

@@ -16,10 +16,10 @@ import numpy.typing as npt
 from revcycle.sim.vocab import BANDS, CHANNELS, INDUSTRIES, SENIORITIES, Channel
 
 __all__ = [
+    "BAND_LOG_ODDS",
     "BEHAVIOURS",
     "CHANNEL_LOG_ODDS",
     "INDUSTRY_LOG_ODDS",
-    "BAND_LOG_ODDS",
     "SENIORITY_LOG_ODDS",
     "Behaviour",
     "response_log_odds",
@@ -81,7 +81,7 @@ class Behaviour:
 
 BEHAVIOURS = {
     "aligned": Behaviour(
-        mql_points=25,
+        mql_points=35,
         mql_min_fit=-0.3,
         marketing_removes_junk=True,
         never_contacted=0.01,
@@ -93,11 +93,11 @@ BEHAVIOURS = {
         return_after_days=21,
     ),
     "misaligned": Behaviour(
-        mql_points=15,
+        mql_points=28,
         mql_min_fit=None,
         marketing_removes_junk=False,
         never_contacted=0.22,
-        response_median_minutes=300.0,
+        response_median_minutes=150.0,
         response_sigma=1.3,
         waits_for_working_hours_first=False,
         sdr_speed_spread=0.6,
@@ -118,8 +118,9 @@ def response_log_odds(minutes: npt.NDArray[np.float64]) -> npt.NDArray[np.float6
 
 
 def _odds_ratio(fast_minutes: float, slow_minutes: float) -> float:
-    gain = RESPONSE_COEF * (math.log1p(slow_minutes / RESPONSE_SCALE_MINUTES)
-                            - math.log1p(fast_minutes / RESPONSE_SCALE_MINUTES))
+    gain = RESPONSE_COEF * (
+        math.log1p(slow_minutes / RESPONSE_SCALE_MINUTES) - math.log1p(fast_minutes / RESPONSE_SCALE_MINUTES)
+    )
     return round(math.exp(gain), 4)
 
 
@@ -134,7 +135,9 @@ def truth_document(mode: str, params: dict[str, Any]) -> dict[str, Any]:
             "what": "P(mql -> sql) for a contacted lead",
             "model": "logit(p) = base + channel[source] + fit + response_time",
             "base": QUALIFY_BASE,
-            "channel_log_odds": {CHANNELS[c]: v for c, v in CHANNEL_LOG_ODDS.items() if c is not Channel.SALES},
+            "channel_log_odds": {
+                CHANNELS[c]: v for c, v in CHANNEL_LOG_ODDS.items() if c is not Channel.SALES
+            },
             "source": "the channel of the person's first touchpoint",
             "fit_log_odds": {
                 "what": "fit = seniority + employee_band + industry",
@@ -152,9 +155,18 @@ def truth_document(mode: str, params: dict[str, Any]) -> dict[str, Any]:
             },
             "junk": "spam, student and competitor leads never qualify",
         },
-        "opportunity": {"what": "P(sql -> opportunity)", "model": "logit(p) = base + fit_coef * fit",
-                        "base": OPPORTUNITY_BASE, "fit_coef": OPPORTUNITY_FIT},
-        "win": {"what": "P(opportunity won)", "model": "logit(p) = base + fit_coef * fit + channel_coef * channel",
-                "base": WIN_BASE, "fit_coef": WIN_FIT, "channel_coef": WIN_CHANNEL},
+        "opportunity": {
+            "what": "P(sql -> opportunity)",
+            "model": "logit(p) = base + fit_coef * fit",
+            "base": OPPORTUNITY_BASE,
+            "fit_coef": OPPORTUNITY_FIT,
+        },
+        "win": {
+            "what": "P(opportunity won)",
+            "model": "logit(p) = base + fit_coef * fit + channel_coef * channel",
+            "base": WIN_BASE,
+            "fit_coef": WIN_FIT,
+            "channel_coef": WIN_CHANNEL,
+        },
         "behaviour": asdict(BEHAVIOURS[mode]),
     }

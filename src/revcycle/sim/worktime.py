@@ -7,7 +7,7 @@ non-working days and time off; a lookup is one `searchsorted` over all users' wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ _SPAN = 1 << 40  # more seconds than any simulated period, to key windows by (us
 
 def epoch_seconds(day: date) -> int:
     """Seconds since 1970-01-01T00:00Z at midnight UTC of `day`."""
-    return int(datetime.combine(day, time(), tzinfo=timezone.utc).timestamp())
+    return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
 
 
 def add_months(day: date, months: int) -> date:
@@ -51,7 +51,7 @@ class Shift:
 @lru_cache(maxsize=4096)
 def _utc_seconds(zone: str, day: date, minute: int) -> int:
     local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=ZoneInfo(zone))
-    return int(local.astimezone(timezone.utc).timestamp())
+    return int(local.astimezone(UTC).timestamp())
 
 
 @dataclass(frozen=True)

@@ -76,13 +76,16 @@ def _last_non_direct(journey: Journey, direct: str) -> list[float]:
     return [1.0 if i == chosen else 0.0 for i in range(len(journey.channels))]
 
 
+def _one_hot(n: int, k: int) -> list[float]:
+    return [1.0 if i == k else 0.0 for i in range(n)]
+
+
 def touch_weights(model: str, direct: str = "direct", **parameters: float) -> Weights:
     """Per-touch weights of a rule-based model, written straight from its definition."""
-    one_hot = lambda n, k: [1.0 if i == k else 0.0 for i in range(n)]  # noqa: E731
     rules: dict[str, Weights] = {
-        "first_touch": lambda j: one_hot(len(j.channels), 0),
-        "last_touch": lambda j: one_hot(len(j.channels), len(j.channels) - 1),
-        "lead_creation": lambda j: one_hot(len(j.channels), j.lead_index or 0),
+        "first_touch": lambda j: _one_hot(len(j.channels), 0),
+        "last_touch": lambda j: _one_hot(len(j.channels), len(j.channels) - 1),
+        "lead_creation": lambda j: _one_hot(len(j.channels), j.lead_index or 0),
         "last_non_direct": lambda j: _last_non_direct(j, direct),
         "linear": lambda j: [1.0] * len(j.channels),
         "u_shaped": lambda j: _positional(len(j.channels), 0.4, 0.2, 0.4),
@@ -106,10 +109,17 @@ def touch_weights(model: str, direct: str = "direct", **parameters: float) -> We
     return rules[model]
 
 
-def reference_credits(journeys: Sequence[Journey], shares_of: Callable[[Journey], dict[str, float]]) -> pd.DataFrame:
+def reference_credits(
+    journeys: Sequence[Journey], shares_of: Callable[[Journey], dict[str, float]]
+) -> pd.DataFrame:
     """Conversions and value credited per (journey, channel), from a per-journey share function."""
     rows = [
-        {"journey": j, "channel": channel, "conversions": share * journey.conversions, "value": share * journey.value}
+        {
+            "journey": j,
+            "channel": channel,
+            "conversions": share * journey.conversions,
+            "value": share * journey.value,
+        }
         for j, journey in enumerate(journeys)
         for channel, share in shares_of(journey).items()
     ]

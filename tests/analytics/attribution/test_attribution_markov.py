@@ -24,8 +24,11 @@ from revcycle.analytics.attribution import (
 def test_removal_effects_match_a_chain_solved_by_hand() -> None:
     # start->A 1/2, start->B 1/2; A->B 1/2, A->null 1/2; B->conv 2/3, B->null 1/3.
     # P = 1/2*1/2*2/3 + 1/2*2/3 = 1/2; without A: 1/3 (RE 1/3); without B: 0 (RE 1).
-    journeys = [Journey(("A", "B"), conversions=1), Journey(("A",), conversions=0, nulls=1),
-                Journey(("B",), conversions=1, nulls=1)]
+    journeys = [
+        Journey(("A", "B"), conversions=1),
+        Journey(("A",), conversions=0, nulls=1),
+        Journey(("B",), conversions=1, nulls=1),
+    ]
     result = attribute(journeys, "markov")
     assert result.statistics["conversion_probability"] == pytest.approx(0.5, abs=1e-12)
     assert result.measures["removal_effect"] == pytest.approx({"A": 1 / 3, "B": 1.0}, abs=1e-12)
@@ -36,8 +39,11 @@ def test_removal_effects_match_a_chain_solved_by_hand() -> None:
 def test_removal_effects_solve_a_chain_with_a_loop_exactly() -> None:
     # start->A 2/3, start->B 1/3; A->B 1/4, A->conv 1/4, A->null 1/2; B->A 1.
     # x_A = 1/4 + x_A/4 -> 1/3, P = 1/3; without B: x_A = 1/4, P = 1/6 (RE 1/2); without A: 0 (RE 1).
-    journeys = [Journey(("A", "B", "A")), Journey(("B", "A"), conversions=0, nulls=1),
-                Journey(("A",), conversions=0, nulls=1)]
+    journeys = [
+        Journey(("A", "B", "A")),
+        Journey(("B", "A"), conversions=0, nulls=1),
+        Journey(("A",), conversions=0, nulls=1),
+    ]
     result = attribute(journeys, "markov")
     assert result.statistics["conversion_probability"] == pytest.approx(1 / 3, abs=1e-12)
     assert result.measures["removal_effect"] == pytest.approx({"A": 1.0, "B": 0.5}, abs=1e-12)
@@ -127,7 +133,9 @@ def test_order_one_conversion_probability_matches_path_enumeration(journeys: lis
 @given(
     journeys=st.lists(
         st.builds(
-            lambda channels, conversions, nulls: Journey(tuple(sorted(channels)), (), conversions, 0.0, nulls),
+            lambda channels, conversions, nulls: Journey(
+                tuple(sorted(channels)), (), conversions, 0.0, nulls
+            ),
             st.sets(st.sampled_from(small_channels), min_size=1),
             st.integers(0, 5).map(float),
             st.integers(0, 5).map(float),
@@ -150,7 +158,9 @@ def test_order_one_conversion_probability_equals_the_full_enumeration_of_an_acyc
 @pytest.mark.parametrize("order", [1, 2, 3])
 @settings(max_examples=40, deadline=None)
 @given(journeys=journey_lists(max_size=10, max_touches=5))
-def test_removal_effects_match_a_pandas_chain_solved_by_matrix_powers(order: int, journeys: list[Journey]) -> None:
+def test_removal_effects_match_a_pandas_chain_solved_by_matrix_powers(
+    order: int, journeys: list[Journey]
+) -> None:
     shaped = [collapse(journey) for journey in journeys]
     assume(order <= max(len(j.channels) for j in shaped))
     result = attribute(journeys, "markov", order=order)
@@ -168,7 +178,9 @@ def test_removal_effects_match_a_pandas_chain_solved_by_matrix_powers(order: int
 
 def test_an_order_higher_than_the_longest_path_is_an_error() -> None:
     journeys = [Journey(("A", "B")), Journey(("B", "B", "B"), conversions=0, nulls=1)]
-    with pytest.raises(AttributionError, match=r"order 3 is higher than the longest path in the data \(2 touches\)"):
+    with pytest.raises(
+        AttributionError, match=r"order 3 is higher than the longest path in the data \(2 touches\)"
+    ):
         attribute(journeys, "markov", order=3)
 
 

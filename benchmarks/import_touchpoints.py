@@ -1,0 +1,79 @@
+"""Benchmark: import touchpoints from CSV into SQLite through `revcycle import` (the same service and path).
+
+Writes a people file (one person per 10 touchpoints) and a touchpoints file, imports people (not timed),
+then times `revcycle import touchpoints` in a fresh process and reads that process's peak RSS.
+Usage: python benchmarks/import_touchpoints.py 100000 1000000
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHANNELS = ["paid_search", "organic", "email", "webinar", "linkedin_ads", "direct", "referral", "events"]
+TYPES = ["page_view", "download", "webinar_attendance", "email_click", "ad_click", "pricing_page_view"]
+
+
+def write_files(folder: Path, touches: int) -> tuple[Path, Path]:
+    rng = random.Random(7)
+    people = max(touches // 10, 1)
+    people_path, touch_path = folder / "people.csv", folder / "touchpoints.csv"
+    with people_path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["external_id", "email", "created_at"])
+        writer.writerows((f"p{i}", f"person{i}@company{i % 5000}.com", "2025-01-01T00:00:00Z") for i in range(people))
+    with touch_path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["external_id", "person_external_id", "type", "channel", "content", "content_stage",
+                         "utm_source", "utm_medium", "utm_campaign", "occurred_at"])
+        for i in range(touches):
+            day, second = rng.randrange(365), rng.randrange(86400)
+            writer.writerow([f"t{i}", f"p{rng.randrange(people)}", rng.choice(TYPES), rng.choice(CHANNELS),
+                             f"asset-{rng.randrange(40)}", rng.choice(["top", "middle", "bottom"]), "google", "cpc",
+                             f"campaign-{rng.randrange(30)}",
+                             f"2025-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{second // 3600:02d}:"
+                             f"{second // 60 % 60:02d}:{second % 60:02d}Z"])
+    return people_path, touch_path
+
+
+def revcycle(url: str, *args: str) -> tuple[float, int, str]:
+    """Run the CLI in a child; its wall time, its peak RSS in MiB, its output."""
+    code = ("import resource, runpy, sys; sys.argv = ['revcycle', *sys.argv[1:]]\n"
+            "try:\n    runpy.run_module('revcycle', run_name='__main__')\n"
+            "finally:\n    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          env={**os.environ, "REVCYCLE_DATABASE_URL": url, "COLUMNS": "200"}, check=False)
+    elapsed = time.perf_counter() - start
+    rss = int(done.stderr.rsplit("MAXRSS", 1)[1].split()[0]) // 1024
+    return elapsed, rss, done.stdout
+
+
+def main(sizes: list[int]) -> None:
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    for size in sizes:
+        with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as tmp:
+            folder = Path(tmp)
+            people, touches = write_files(folder, size)
+            url = f"sqlite:///{folder / 'bench.db'}"
+            revcycle(url, "db", "upgrade")
+            revcycle(url, "pact", "apply", "--example")
+            revcycle(url, "import", "people", str(people), "-q")
+            elapsed, rss, out = revcycle(url, "import", "touchpoints", str(touches), "-q")
+            assert f"{size} inserted" in out, out
+            again, rss_again, out_again = revcycle(url, "import", "touchpoints", str(touches), "-q")
+            assert f"{size} unchanged" in out_again, out_again
+            mib = touches.stat().st_size / 2**20
+            print(f"{size:>9,} touchpoints ({mib:,.0f} MiB CSV): first import {elapsed:6.1f} s = "
+                  f"{size / elapsed:8,.0f} rows/s, peak RSS {rss} MiB; re-import (all unchanged) {again:6.1f} s = "
+                  f"{size / again:8,.0f} rows/s, peak RSS {rss_again} MiB")
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [100_000, 1_000_000])

@@ -15,6 +15,8 @@ Run:  .venv/bin/python benchmarks/attribution.py [--journeys 1000000] [--data DI
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -116,17 +118,30 @@ def _milestones(rng: np.random.Generator, lengths: np.ndarray) -> tuple[np.ndarr
     return lead, opportunity
 
 
+# One list of structs ordered once by time (about twice as fast as one ordered list() per column).
 PER_PERSON_SQL = """
 CREATE OR REPLACE TEMP TABLE person_paths AS
-SELECT t.person_id,
-       list(CAST(t.channel AS VARCHAR) ORDER BY t.ts) AS path,
-       list(CAST(epoch(o.end_ts) - epoch(t.ts) AS DOUBLE) ORDER BY t.ts) AS seconds_before,
-       list_position(list(t.is_lead_creation ORDER BY t.ts), true) - 1 AS lead_index,
-       list_position(list(t.is_opportunity_creation ORDER BY t.ts), true) - 1 AS opportunity_index,
-       any_value(CASE WHEN o.converted THEN 1.0 ELSE 0.0 END) AS conversions,
-       any_value(o.value) AS value
-FROM read_parquet('{touches}') t JOIN read_parquet('{outcomes}') o USING (person_id)
-GROUP BY t.person_id
+WITH ordered AS (
+  SELECT t.person_id,
+         list(struct_pack(
+           channel := CAST(t.channel AS VARCHAR),
+           seconds := CAST(epoch(o.end_ts) - epoch(t.ts) AS DOUBLE),
+           lead := t.is_lead_creation,
+           opportunity := t.is_opportunity_creation
+         ) ORDER BY t.ts) AS touches,
+         any_value(CASE WHEN o.converted THEN 1.0 ELSE 0.0 END) AS conversions,
+         any_value(o.value) AS value
+  FROM read_parquet('{touches}') t JOIN read_parquet('{outcomes}') o USING (person_id)
+  GROUP BY t.person_id
+)
+SELECT person_id,
+       list_transform(touches, lambda x: x.channel) AS path,
+       list_transform(touches, lambda x: x.seconds) AS seconds_before,
+       list_position(list_transform(touches, lambda x: x.lead), true) - 1 AS lead_index,
+       list_position(list_transform(touches, lambda x: x.opportunity), true) - 1 AS opportunity_index,
+       conversions,
+       value
+FROM ordered
 """
 
 AGGREGATED_SQL = """
@@ -159,6 +174,7 @@ WHERE s.following IS NULL GROUP BY ALL
 
 def table_from_arrow(arrow: pa.Table, with_seconds: bool) -> JourneyTable:
     """Turn DuckDB's list columns into a JourneyTable without a Python loop over journeys."""
+    arrow = arrow.combine_chunks()
     paths = arrow.column("path").combine_chunks()
     lengths = pc.list_value_length(paths).to_numpy(zero_copy_only=False).astype(np.int64)
     encoded = pc.dictionary_encode(pc.list_flatten(paths))
@@ -357,6 +373,7 @@ def main(arguments: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/revcycle-attribution-bench"))
     parser.add_argument("--skip-channelattribution", action="store_true")
     options = parser.parse_args(arguments)
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"synthesising {options.journeys:,} journeys (seed {SEED})")
     with timed("synthesise + write Parquet"):
         touches, outcomes = synthesise(options.journeys, options.data)
@@ -375,13 +392,17 @@ def main(arguments: list[str] | None = None) -> None:
     print_credits(results)
     _compare(options, touches, outcomes, results)
     _print_summary()
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 def _compare(
     options: argparse.Namespace, touches: Path, outcomes: Path, results: dict[str, Attribution]
 ) -> None:
     theirs: dict[str, dict[str, float] | None] = {}
-    if not options.skip_channelattribution:
+    installed = importlib.util.find_spec("ChannelAttribution") is not None
+    if not installed:
+        print("ChannelAttribution is not installed (pip install matplotlib ChannelAttribution): skipped")
+    if installed and not options.skip_channelattribution:
         print("pandas paths + ChannelAttribution markov_model")
         with timed("pandas: ordered, collapsed, aggregated paths"):
             paths = pandas_paths(touches, outcomes)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
 
 from sqlalchemy import case, func, select
 
@@ -10,7 +13,7 @@ from revcycle.cycle.tables import Person, StageChange, Touchpoint
 from revcycle.pact.service import PactService
 from revcycle.store.session import UnitOfWork
 
-__all__ = ["FunnelSummary", "funnel_summary"]
+__all__ = ["FunnelSummary", "StageTime", "funnel_summary", "showcase_lead", "time_in_stage_summary"]
 
 
 @dataclass
@@ -48,3 +51,41 @@ def funnel_summary(uow: UnitOfWork) -> FunnelSummary:
             summary.by_source.setdefault(source, {})[stage] = n
     summary.by_source = dict(sorted(summary.by_source.items(), key=lambda item: -sum(item[1].values())))
     return summary
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """How long people stayed in one stage: median and 90th percentile in days, over completed stays."""
+
+    stage: str
+    stays: int
+    median_days: float
+    p90_days: float
+
+
+def time_in_stage_summary(uow: UnitOfWork, *, now: datetime) -> list[StageTime]:
+    """Median and p90 days spent in each stage, from consecutive recorded moves (stays still open at `now`
+    are left out, so a stage's time is not cut short by the end of the data)."""
+    pact = PactService(uow).active().pact
+    spans: dict[str, list[float]] = {}
+    with uow.begin() as session:
+        rows = session.execute(select(StageChange.person_id, StageChange.to_stage, StageChange.at)
+                               .order_by(StageChange.person_id, StageChange.at, StageChange.id))
+        previous: tuple[int, str, datetime] | None = None
+        for person, stage, at in rows:
+            if previous is not None and previous[0] == person:
+                spans.setdefault(previous[1], []).append((at - previous[2]).total_seconds() / 86400)
+            previous = (person, stage, at)
+    order = pact.stage_names() + [d.name for d in pact.detours]
+    return [StageTime(stage, len(spans[stage]), float(np.median(spans[stage])), float(np.percentile(spans[stage], 90)))
+            for stage in order if spans.get(stage)]
+
+
+def showcase_lead(uow: UnitOfWork) -> str | None:
+    """A lead worth showing: a customer with the most touchpoints (email, or id when there is none)."""
+    with uow.begin() as session:
+        touches = func.count(Touchpoint.id)
+        row = session.execute(select(Person.id, Person.email).join(Touchpoint, Touchpoint.person_id == Person.id)
+                              .where(Person.stage == "customer").group_by(Person.id, Person.email)
+                              .order_by(touches.desc(), Person.id).limit(1)).first()
+        return (row.email or str(row.id)) if row else None

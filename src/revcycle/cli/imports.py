@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -28,26 +30,32 @@ def import_file(
     """Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by external id)."""
     workspace: Workspace = ctx.obj
     service = ImportService(workspace.uow())
-    with Progress(TextColumn(f"importing {kind.value}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=console, transient=True, disable=quiet) as progress:
-        task = progress.add_task("import", total=file.stat().st_size if file.is_file() else None)
+    with progress_bar(kind, file, disable=quiet) as update:
         summary = service.run(
             kind, file, mapping=mapping, fmt=fmt, source=source, actor=workspace.settings.actor, now=workspace.now(),
-            report_dir=report_dir or workspace.settings.workspace / "import-reports",
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
+            report_dir=report_dir or workspace.settings.workspace / "import-reports", progress=update,
         )
     show_summary(summary)
     if summary.counts.rejected:
         sys.exit(1)
 
 
-def show_summary(summary: ImportSummary) -> None:
+@contextmanager
+def progress_bar(kind: Kind, file: Path, *, disable: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A byte-based progress bar for one import; yields the callback the import service calls."""
+    with Progress(TextColumn(f"importing {kind.value}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, disable=disable) as progress:
+        task = progress.add_task("import", total=file.stat().st_size if file.is_file() else None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+def show_summary(summary: ImportSummary, *, empties: bool = True) -> None:
     """The closing summary: counts, empty fields, the first problems and where the rest are."""
     c = summary.counts
     console.print(f"{summary.kind.value} from {summary.file} (source {summary.source}, import #{summary.run_id}): "
                   f"[green]{c.inserted} inserted[/green], {c.updated} updated, {c.unchanged} unchanged, "
                   f"[red]{c.rejected} rejected[/red], [yellow]{c.warnings} warnings[/yellow]", highlight=False)
-    if summary.empty:
+    if summary.empty and empties:
         empties = ", ".join(f"{name} {count}" for name, count in sorted(summary.empty.items()))
         console.print(f"empty (stored as no value, never as a placeholder like 'unknown'): {empties}", highlight=False)
     if summary.problems:

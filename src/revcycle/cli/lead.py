@@ -14,9 +14,20 @@ app = typer.Typer(help="People: a lead's timeline.", no_args_is_help=True)
 
 
 @app.command()
-def show(ctx: typer.Context, key: Annotated[str, typer.Argument(help="email, id or external id")]) -> None:
+def show(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="email, id or external id")],
+    brief: Annotated[bool, typer.Option(help="leave out page views and email opens")] = False,
+) -> None:
     """The person's timeline: touchpoints, stage moves and opportunities, in time order."""
-    workspace: Workspace = ctx.obj
+    show_timeline(ctx.obj, key, brief=brief)
+
+
+QUIET = ("page_view", "email_open")
+
+
+def show_timeline(workspace: Workspace, key: str, *, brief: bool = False) -> None:
+    """Print one person's timeline (`brief` leaves out page views and email opens, and says how many)."""
     timeline = CycleService(workspace.uow()).timeline(key, now=workspace.now())
     p = timeline.person
     name = " ".join(filter(None, [p.first_name, p.last_name])) or p.email or p.external_id
@@ -24,9 +35,15 @@ def show(ctx: typer.Context, key: Annotated[str, typer.Argument(help="email, id 
                   f"{', ' + timeline.account if timeline.account else ''}", highlight=False)
     console.print(f"stage [bold]{p.stage}[/bold] since {p.stage_entered_at:%Y-%m-%d %H:%M} UTC", highlight=False)
     table = Table("when (UTC)", "what", "detail", box=None, header_style="bold")
+    hidden = 0
     for event in timeline.events:
+        if brief and event.what in QUIET:
+            hidden += 1
+            continue
         table.add_row(f"{event.at:%Y-%m-%d %H:%M}", event.what, event.detail)
     console.print(table)
+    if hidden:
+        console.print(f"({hidden} page views and email opens not shown: revcycle lead show {key})", highlight=False)
     if timeline.time_in_stage:
         spent = ", ".join(f"{stage} {days:.1f}d" for stage, days in timeline.time_in_stage.items())
         console.print(f"time in stage: {spent}", highlight=False)

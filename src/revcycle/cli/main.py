@@ -9,7 +9,7 @@ import typer
 
 from rich.markup import escape
 
-from revcycle.cli import db, imports, lead, pact, report
+from revcycle.cli import db, demo, imports, lead, pact, report, sim
 from revcycle.cli.workspace import Workspace, errors
 from revcycle.config import Settings
 from revcycle.errors import RevcycleError
@@ -27,7 +27,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(pact.app, name="pact")
 app.add_typer(lead.app, name="lead")
 app.add_typer(report.app, name="report")
+app.add_typer(sim.app, name="sim")
 app.command("import")(imports.import_file)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

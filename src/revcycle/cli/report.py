@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from revcycle.analytics.summary import FunnelSummary, funnel_summary
+from revcycle.analytics.summary import FunnelSummary, StageTime, funnel_summary, time_in_stage_summary
 from revcycle.cli.workspace import Workspace, console
 
 app = typer.Typer(help="Reports: funnel and more.", no_args_is_help=True)
@@ -38,3 +38,19 @@ def show_funnel(summary: FunnelSummary, *, top: int = 10) -> None:
     for source, counts in list(summary.by_source.items())[:top]:
         by_source.add_row(source, *[f"{counts.get(stage, 0):,}" for stage in summary.stages])
     console.print(by_source)
+
+
+@app.command("time-in-stage")
+def time_in_stage(ctx: typer.Context) -> None:
+    """Median and p90 days people spent in each stage (completed stays)."""
+    workspace: Workspace = ctx.obj
+    show_time_in_stage(time_in_stage_summary(workspace.uow(), now=workspace.now()))
+
+
+def show_time_in_stage(rows: list[StageTime]) -> None:
+    """Print time in stage as a table."""
+    table = Table("stage", "completed stays", "median days", "p90 days", box=None, header_style="bold",
+                  title="Time in stage")
+    for row in rows:
+        table.add_row(row.stage, f"{row.stays:,}", f"{row.median_days:.1f}", f"{row.p90_days:.1f}")
+    console.print(table)

@@ -3,7 +3,7 @@ reason, which happen by themselves. It never reads the clock or the store; calle
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -99,6 +99,16 @@ class Cycle:
             return StageMoved(move.from_stage, move.to_stage, at, move.actor, move.kind, move.reason,
                               rule=f"lifecycle[{index}]")
         return None
+
+    def stages_reacting_to(self, events: Collection[CycleEvent]) -> set[str] | None:
+        """The states from which a rule on these events can fire (None: any state)."""
+        stages: set[str] = set()
+        for rule in self.pact.lifecycle:
+            if rule.on in events:
+                if rule.from_ is None:
+                    return None
+                stages.update(rule.from_)
+        return stages
 
     def _known(self, stage: str) -> None:
         if stage not in self.order and stage not in self.detours:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from revcycle.cycle.model import StageMoved
 from revcycle.cycle.tables import Opportunity, OpportunityContact, Person, StageChange, Touchpoint
+from revcycle.store.base import utc
+from revcycle.store.bulk import execute_many, insert_rows, select_where_in, timestamp_param
 
 __all__ = ["CycleRepository"]
+
+_MOVE_COLUMNS = ("person_id", "from_stage", "to_stage", "at", "actor", "reason", "kind", "pact_version_id", "note",
+                 "source_system", "external_id")
+
+
+def _instant(value: Any) -> datetime:
+    """A stored instant read by a driver-level query (SQLite gives text), as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value)
 
 
 class CycleRepository:
@@ -21,36 +33,31 @@ class CycleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def states(self, person_ids: Iterable[int], stages: Sequence[str] | None = None) -> dict[int, tuple[str, datetime]]:
-        """Current stage and entry time of these people (optionally only those in `stages`)."""
-        ids = list(person_ids)
-        out: dict[int, tuple[str, datetime]] = {}
-        for start in range(0, len(ids), 5000):
-            query = select(Person.id, Person.stage, Person.stage_entered_at).where(
-                Person.id.in_(ids[start:start + 5000])
-            )
-            if stages is not None:
-                query = query.where(Person.stage.in_(stages))
-            out.update({row.id: (row.stage, row.stage_entered_at) for row in self.session.execute(query)})
-        return out
+    def states(self, person_ids: Iterable[int], *, stages: Collection[str] | None = None
+               ) -> dict[int, tuple[str, datetime]]:
+        """Current stage and entry time of these people (only those in `stages`, when given)."""
+        sql = "SELECT id, stage, stage_entered_at FROM person WHERE id IN :values"
+        if stages is not None:
+            if not stages:
+                return {}
+            sql += f" AND stage IN ({', '.join(repr(str(stage)) for stage in sorted(stages))})"
+        rows = select_where_in(self.session, sql, [int(pid) for pid in person_ids], integers=True)
+        return {int(pid): (stage, _instant(at)) for pid, stage, at in rows}
 
     def record(self, moves: Sequence[tuple[int, StageMoved, dict[str, Any]]], *, pact_version_id: int | None) -> None:
         """Store moves (person id, move, extra columns) and set each person's current stage to their last move."""
         if not moves:
             return
-        rows = [
-            {"person_id": person_id, "from_stage": m.from_stage, "to_stage": m.to_stage, "at": m.at,
-             "actor": m.actor, "reason": m.reason, "kind": m.kind.value, "pact_version_id": pact_version_id,
-             "note": extra.get("note") or (f"by {m.rule}" if m.rule else None),
-             "source_system": extra.get("source_system"), "external_id": extra.get("external_id")}
-            for person_id, m, extra in moves
-        ]
-        self.session.execute(StageChange.__table__.insert(), rows)
-        last = {person_id: m for person_id, m, _ in moves}
-        self.session.execute(
-            update(Person),
-            [{"id": pid, "stage": m.to_stage, "stage_entered_at": m.at} for pid, m in last.items()],
-        )
+        stored = {id(m): timestamp_param(self.session, m.at) for _, m, _ in moves}
+        insert_rows(self.session, "stage_change", _MOVE_COLUMNS, [
+            (pid, m.from_stage, m.to_stage, stored[id(m)], m.actor, m.reason, m.kind.value, pact_version_id,
+             extra.get("note") or (f"by {m.rule}" if m.rule else None), extra.get("source_system"),
+             extra.get("external_id"))
+            for pid, m, extra in moves
+        ])
+        last = {pid: m for pid, m, _ in moves}
+        execute_many(self.session, "UPDATE person SET stage = ?, stage_entered_at = ? WHERE id = ?",
+                     [(m.to_stage, stored[id(m)], pid) for pid, m in last.items()])
 
     def find_person(self, key: str) -> Person | None:
         """A person by email, numeric id, or external id."""

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from revcycle.ingest.mapping import Plan
 from revcycle.ingest.model import CellError, converter_for
 from revcycle.ingest.readers import RawRow
 
-__all__ = ["Converted", "RowProblem", "compile_plan"]
+__all__ = ["Converted", "RowProblem", "canonical", "compile_plan", "row_digest"]
 
 
 @dataclass
@@ -32,6 +33,25 @@ class RowProblem:
     column: str | None
     message: str
     severity: str = "error"
+
+
+def canonical(value: Any) -> str:
+    """The text a value is hashed as; the columnar path (`columnar.py`) produces the same text."""
+    if value is None:
+        return "\x00"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%dT%H:%M:%S.%f}Z"
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def row_digest(values: Iterable[Any], extra: dict[str, Any] | None) -> str:
+    """The hash that tells a changed row from an unchanged one on re-import."""
+    text = "\x1f".join(canonical(value) for value in values)
+    if extra:
+        text += "\x1e" + repr(sorted(extra.items()))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
@@ -67,7 +87,6 @@ def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
             except CellError as exc:
                 return RowProblem(raw.line, column or name, f"{name}: {exc}")
         extra = {column: cells[column] for column in attributes if column in cells} or None
-        digest = hashlib.blake2b(repr((values, extra)).encode(), digest_size=16).hexdigest()
-        return Converted(raw.line, values, extra, digest)
+        return Converted(raw.line, values, extra, row_digest(values.values(), extra))
 
     return convert

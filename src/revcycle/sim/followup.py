@@ -26,7 +26,7 @@ from revcycle.sim.truth import (
     response_log_odds,
     sigmoid,
 )
-from revcycle.sim.vocab import Channel, Stage, Touch
+from revcycle.sim.vocab import DETOUR_REASONS, Channel, Stage, Touch
 
 __all__ = ["Candidates", "follow_up"]
 
@@ -36,12 +36,14 @@ MINUTE, HOUR, DAY = 60, 3600, 86_400
 CHANNEL_EFFECT = np.array([CHANNEL_LOG_ODDS[Channel(c)] for c in range(len(Channel))])
 RECYCLE_REASONS = np.array([reason_code(r) for r in ("no_budget", "bad_timing", "not_decision_maker")])
 RECYCLE_SHARES = np.cumsum([0.3, 0.45, 0.25])
-RETURN_CHANCE = {
-    reason_code("no_budget"): 0.35,
-    reason_code("bad_timing"): 0.5,
-    reason_code("not_decision_maker"): 0.25,
-    reason_code("no_response"): 0.35,
-}
+RETURN_CHANCE = np.zeros(len(DETOUR_REASONS))  # by reason: chance a recycled lead is handed off again
+for _reason, _chance in (
+    ("no_budget", 0.35),
+    ("bad_timing", 0.5),
+    ("not_decision_maker", 0.25),
+    ("no_response", 0.35),
+):
+    RETURN_CHANCE[reason_code(_reason)] = _chance
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,17 @@ class _Recycled:
     at: Ints
     reason: Ints
     sdr: Ints
+
+    @staticmethod
+    def nobody() -> _Recycled:
+        """No recycled leads."""
+        return _Recycled(*(np.zeros(0, dtype=np.int64),) * 4)
+
+    def plus(self, other: _Recycled) -> _Recycled:
+        """Both batches of recycled leads."""
+        return _Recycled(
+            *(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self.__dataclass_fields__)
+        )
 
 
 class _Desk:
@@ -111,16 +124,7 @@ class _Desk:
         won = self.qualifies(person, (contact_at - handoff_at) / MINUTE)
         candidates, late = self._qualified(person[won], contact_at[won], sdr[won])
         early = self._not_qualified(person[~won], contact_at[~won], sdr[~won])
-        return candidates, _Recycled(
-            *(
-                np.concatenate([a, b])
-                for a, b in zip(
-                    (early.person, early.at, early.reason, early.sdr),
-                    (late.person, late.at, late.reason, late.sdr),
-                    strict=True,
-                )
-            )
-        )
+        return candidates, early.plus(late)
 
     def _accept(self, person: Ints, at: Ints, sdr: Ints) -> Ints:
         sal_at = at + self.rng.integers(5 * MINUTE, 40 * MINUTE, len(person))
@@ -136,10 +140,8 @@ class _Desk:
             OPPORTUNITY_BASE + OPPORTUNITY_FIT * self.market.fit[person]
         )
         opp_at = sql_at + self.rng.integers(DAY, 7 * DAY, len(person))
-        rejected, reject_at = (
-            person[~accepted],
-            sql_at[~accepted] + self.rng.integers(DAY, 4 * DAY, int((~accepted).sum())),
-        )
+        rejected = person[~accepted]
+        reject_at = sql_at[~accepted] + self.rng.integers(DAY, 4 * DAY, len(rejected))
         reasons = RECYCLE_REASONS[self.rng.integers(0, 2, len(rejected))]
         recycled = self._reject(rejected, reject_at, sdr[~accepted], reasons)
         return Candidates(person[accepted], opp_at[accepted]), recycled
@@ -150,7 +152,7 @@ class _Desk:
             self.moves.add(person, at, Stage.RECYCLED, recycle_reasons, sdr)
             return _Recycled(person, at, recycle_reasons, sdr)
         self.moves.add(person, at, Stage.DISQUALIFIED, reason_code("bad_fit"), sdr)
-        return _Recycled(*(np.zeros(0, dtype=np.int64),) * 4)
+        return _Recycled.nobody()
 
     def _not_qualified(self, person: Ints, contact_at: Ints, sdr: Ints) -> _Recycled:
         junk = self.market.junk[person] > 0
@@ -202,7 +204,7 @@ class _Desk:
             person[rejected], reject_at[rejected], Stage.DISQUALIFIED, reason[rejected], sdr[rejected]
         )
         self._accept(person[~rejected], contact_at[~rejected], sdr[~rejected])  # accepted, then left to rot
-        return _Recycled(*(np.zeros(0, dtype=np.int64),) * 4)
+        return _Recycled.nobody()
 
 
 def _assign(rng: np.random.Generator, team: Team, region: Ints) -> Ints:
@@ -218,11 +220,7 @@ def _returning(
     rng: np.random.Generator, recycled: _Recycled, touches: Touches, wait_days: int
 ) -> tuple[Ints, Ints, Ints]:
     """Recycled leads that re-engage after nurturing: (person, new hand-off time, their SDR)."""
-    chance = (
-        np.vectorize(RETURN_CHANCE.get, otypes=[np.float64])(recycled.reason)
-        if len(recycled.reason)
-        else np.zeros(0)
-    )
+    chance = RETURN_CHANCE[recycled.reason]
     strong = points(touches) >= 5
     keys = touches.person[strong] * (1 << 34) + touches.at[strong]
     index = np.searchsorted(keys, recycled.person * (1 << 34) + recycled.at + wait_days * DAY)

@@ -33,7 +33,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
 
 @pytest.mark.parametrize("name", EVERY_MODEL)
 @pytest.mark.parametrize("collapse_repeats", [True, False])
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(journeys=journey_lists(max_size=15, max_touches=7))
 def test_every_model_credits_each_journey_exactly_its_conversions_and_value(
     name: str, collapse_repeats: bool, journeys: list[Journey]

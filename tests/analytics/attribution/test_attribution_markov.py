@@ -16,6 +16,7 @@ from revcycle.analytics.attribution import (
     Conventions,
     Journey,
     JourneyTable,
+    absorbing_chain,
     attribute,
     markov_chain,
 )
@@ -199,3 +200,11 @@ def test_a_chain_with_too_many_states_is_refused_with_advice() -> None:
 def test_journeys_that_never_convert_have_no_removal_effects() -> None:
     with pytest.raises(AttributionError, match="no journey converts"):
         attribute([Journey(("A",), conversions=0, nulls=2)], "markov")
+
+
+def test_state_numbering_is_the_same_for_small_and_huge_key_spaces() -> None:
+    keys = np.array([7, 3, 7, 0, 12, 3], np.int64)
+    dense = absorbing_chain._numbered(keys, 13)
+    sorted_ = absorbing_chain._numbered(keys, 1 << 30)
+    assert dense[0].tolist() == sorted_[0].tolist() == [0, 3, 7, 12]
+    assert dense[1].tolist() == sorted_[1].tolist() == [2, 1, 2, 0, 3, 1]

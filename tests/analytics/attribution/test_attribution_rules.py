@@ -162,7 +162,7 @@ RULES: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("model", "parameters"), RULES)
 @pytest.mark.parametrize("collapse_repeats", [True, False])
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(journeys=journey_lists())
 def test_every_rule_model_matches_a_plain_per_journey_reimplementation(
     model: str, parameters: dict[str, Any], collapse_repeats: bool, journeys: list[Journey]

@@ -5,11 +5,11 @@ name with ``attribute``; every result carries each journey's split so credits ca
 opportunities, and ``describe()`` shows the conventions beside the numbers.
 """
 
+from revcycle.analytics.attribution.absorbing_chain import MarkovChain, markov_chain
 from revcycle.analytics.attribution.decay import time_decay
 from revcycle.analytics.attribution.errors import AttributionError
 from revcycle.analytics.attribution.journeys import Conventions, Journey
 from revcycle.analytics.attribution.markov import markov
-from revcycle.analytics.attribution.markov_chain import MarkovChain, markov_chain
 from revcycle.analytics.attribution.milestones import full_path, w_shaped
 from revcycle.analytics.attribution.positions import (
     first_touch,

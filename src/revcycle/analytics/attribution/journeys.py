@@ -3,7 +3,8 @@
 A journey is the time-ordered list of channels that touched one person (or opportunity, or account) before a
 conversion, or before the journey ended without one. Identical journeys may be aggregated: ``conversions``
 and ``nulls`` then count how many of them converted and how many did not, and ``value`` is the dollars of all
-their conversions.
+their conversions. Aggregate only journeys that share everything a model reads: the path, the lead and
+opportunity touches, and (for time decay) the touch times; otherwise run time decay on per-person journeys.
 
 The lookback window is applied upstream, by whatever builds the journeys (only touches inside the window are
 listed); a journey must keep at least one touch, so the builder decides what a conversion with no touch in the

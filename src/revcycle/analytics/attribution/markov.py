@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from revcycle.analytics.attribution.markov_chain import markov_chain
+from revcycle.analytics.attribution.absorbing_chain import markov_chain
 from revcycle.analytics.attribution.result import Attribution
 from revcycle.analytics.attribution.spread import channel_shares
 from revcycle.analytics.attribution.table import JourneyTable

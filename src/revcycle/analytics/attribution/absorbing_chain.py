@@ -7,6 +7,10 @@ steps adds that weight to a transition count, its last state adds ``conversions`
 ``nulls`` towards null. P(conversion) is x[start] where (I - Q) x = r, Q the transient-to-transient
 probabilities and r the probabilities of converting next. Removing channel c sends every state that
 contains c to null, that is, drops those states from the system.
+
+ChannelAttribution starts order-k paths straight at their first k-channel window instead of growing a prefix;
+both reproduce the observed distribution of the first k channels, so conversion probabilities and removal
+effects are the same (the tests check ours against a re-implementation of that convention).
 """
 
 from __future__ import annotations
@@ -61,13 +65,13 @@ def markov_chain(table: JourneyTable, order: int = 1, max_states: int = 5_000) -
     if not touches.any():
         raise AttributionError("no journey has conversions or nulls to learn a Markov chain from")
     keys = _state_keys(table, order)[touches]
-    unique_keys, state_of_touch = np.unique(keys, return_inverse=True)
+    unique_keys, state_of_touch = _numbered(keys, (table.n_channels + 1) ** order)
     if len(unique_keys) > max_states:
         raise AttributionError(
             f"the order-{order} chain has {len(unique_keys)} states, over max_states={max_states}: "
             "lower the order or merge channels"
         )
-    counts = _counts(table, touches, state_of_touch.astype(np.int64) + 1, len(unique_keys))
+    counts = _counts(table, touches, state_of_touch + 1, len(unique_keys))
     digits = _digits(unique_keys.astype(np.int64), order, table.n_channels)
     return MarkovChain(
         order=order,
@@ -96,6 +100,16 @@ def _state_keys(table: JourneyTable, order: int) -> IntArray:
         lagged = np.concatenate([np.full(lag, -1, np.int64), table.codes[: len(table.codes) - lag]])
         keys += np.where(table.position >= lag, lagged + 1, 0) * base**lag
     return keys
+
+
+def _numbered(keys: IntArray, key_space: int) -> tuple[IntArray, IntArray]:
+    """The distinct keys in order and the rank of each key among them (dense lookup for small key spaces)."""
+    if key_space > 1 << 24:
+        unique, rank = np.unique(keys, return_inverse=True)
+        return unique.astype(np.int64), rank.astype(np.int64)
+    seen = np.bincount(keys, minlength=key_space) > 0
+    rank_of_key = np.cumsum(seen) - 1
+    return np.flatnonzero(seen).astype(np.int64), rank_of_key[keys].astype(np.int64)
 
 
 def _digits(keys: IntArray, order: int, n_channels: int) -> IntArray:

@@ -252,9 +252,7 @@ def pandas_paths(touches: Path, outcomes: Path) -> pd.DataFrame:
     frame = pd.read_parquet(touches, columns=["person_id", "ts", "channel"])
     frame["channel"] = frame["channel"].astype(str)
     frame = frame.sort_values(["person_id", "ts"], kind="stable")
-    fresh = (frame["channel"] != frame["channel"].shift()) | (
-        frame["person_id"] != frame["person_id"].shift()
-    )
+    fresh = (frame["channel"] != frame["channel"].shift()) | (frame["person_id"] != frame["person_id"].shift())
     paths = frame[fresh].groupby("person_id", sort=False)["channel"].agg(">".join).rename("path")
     people = pd.read_parquet(outcomes, columns=["person_id", "converted", "value"]).set_index("person_id")
     joined = people.join(paths)
@@ -284,9 +282,7 @@ def channelattribution(paths: pd.DataFrame, order: int, **settings: float) -> di
         **settings,
     )
     effects = result["removal_effects"]
-    return dict(
-        zip(effects["channel_name"], effects["removal_effects_conversion"].astype(float), strict=True)
-    )
+    return dict(zip(effects["channel_name"], effects["removal_effects_conversion"].astype(float), strict=True))
 
 
 # Defaults (nsim_start=1e5, max_step = the longest path in the data), then more simulations with long paths.
@@ -337,10 +333,7 @@ def report_errors(
 ) -> None:
     """Print order-1 removal effects side by side and each one's largest absolute error against exact."""
     runs = {label: effects for label, effects in theirs.items() if label.startswith("order 1") and effects}
-    print(
-        f"  {'channel':<12} {'exact (rational)':>18} {'revcycle':>14}"
-        + "".join(f"  CA {k[9:]}" for k in runs)
-    )
+    print(f"  {'channel':<12} {'exact (rational)':>18} {'revcycle':>14}" + "".join(f"  CA {k[9:]}" for k in runs))
     for channel in CHANNELS:
         others = "".join(f"  {effects[channel]:>{len(label) - 6}.6f}" for label, effects in runs.items())
         print(f"  {channel:<12} {float(exact[channel]):>18.12f} {ours[channel]:>14.11f}" + others)
@@ -366,9 +359,7 @@ def print_credits(results: dict[str, Attribution]) -> None:
 
 def main(arguments: list[str] | None = None) -> None:
     """Synthesise, run both pipelines, compare with the exact removal effects, print every figure."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--journeys", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=Path("/tmp/revcycle-attribution-bench"))
     parser.add_argument("--skip-channelattribution", action="store_true")
@@ -378,9 +369,7 @@ def main(arguments: list[str] | None = None) -> None:
     with timed("synthesise + write Parquet"):
         touches, outcomes = synthesise(options.journeys, options.data)
     people = pq.read_metadata(outcomes).num_rows
-    print(
-        f"  {pq.read_metadata(touches).num_rows:,} touchpoints, {people:,} journeys, {len(CHANNELS)} channels"
-    )
+    print(f"  {pq.read_metadata(touches).num_rows:,} touchpoints, {people:,} journeys, {len(CHANNELS)} channels")
     print("revcycle: DuckDB paths + exact models")
     aggregated, per_person = revcycle_pipeline(touches, outcomes)
     print(
@@ -395,9 +384,7 @@ def main(arguments: list[str] | None = None) -> None:
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
-def _compare(
-    options: argparse.Namespace, touches: Path, outcomes: Path, results: dict[str, Attribution]
-) -> None:
+def _compare(options: argparse.Namespace, touches: Path, outcomes: Path, results: dict[str, Attribution]) -> None:
     theirs: dict[str, dict[str, float] | None] = {}
     installed = importlib.util.find_spec("ChannelAttribution") is not None
     if not installed:

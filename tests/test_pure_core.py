@@ -32,4 +32,6 @@ def test_model_modules_import_no_io_framework_and_read_no_clock(path: Path) -> N
             owner = node.func.value
             owner_name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
             if owner_name in {"datetime", "date", "time"}:
-                assert node.func.attr not in CLOCK_CALLS, f"{path.name} reads the clock: {owner_name}.{node.func.attr}()"
+                assert node.func.attr not in CLOCK_CALLS, (
+                    f"{path.name} reads the clock: {owner_name}.{node.func.attr}()"
+                )

@@ -1,12 +1,12 @@
 """The one error tree; each edge (CLI, API) maps it to a message and a status in one place.
 
-    RevcycleError
-     +-- NotFound            a person, pact version, user ... that does not exist
-     +-- Conflict            the change contradicts what is stored
-     +-- InvalidTransition   a stage move the pact forbids
-     +-- PactError           an invalid pact file (carries every issue with its YAML path and line)
-     +-- ImportFileError     an import file or mapping that cannot be read at all (nothing is written)
-     +-- StoreError          the database is unreachable or not migrated
+RevcycleError
+ +-- NotFound            a person, pact version, user ... that does not exist
+ +-- Conflict            the change contradicts what is stored
+ +-- InvalidTransition   a stage move the pact forbids
+ +-- PactError           an invalid pact file (carries every issue with its YAML path and line)
+ +-- ImportFileError     an import file or mapping that cannot be read at all (nothing is written)
+ +-- StoreError          the database is unreachable or not migrated
 """
 
 from __future__ import annotations

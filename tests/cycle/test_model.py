@@ -87,9 +87,11 @@ def test_an_opportunity_created_moves_its_person_and_closed_won_makes_a_customer
 
 
 def test_time_in_stage_is_derived_from_the_recorded_moves() -> None:
-    moves = [StageMoved(None, "known", T0, "t", MoveKind.ENTERED),
-             StageMoved("known", "mql", T0 + timedelta(days=2), "t", MoveKind.FORWARD),
-             StageMoved("mql", "recycled", T0 + timedelta(days=3), "t", MoveKind.DETOUR, "no_budget"),
-             StageMoved("recycled", "mql", T0 + timedelta(days=10), "t", MoveKind.RETURN)]
+    moves = [
+        StageMoved(None, "known", T0, "t", MoveKind.ENTERED),
+        StageMoved("known", "mql", T0 + timedelta(days=2), "t", MoveKind.FORWARD),
+        StageMoved("mql", "recycled", T0 + timedelta(days=3), "t", MoveKind.DETOUR, "no_budget"),
+        StageMoved("recycled", "mql", T0 + timedelta(days=10), "t", MoveKind.RETURN),
+    ]
     spent = time_in_stage(moves, until=T0 + timedelta(days=11))
     assert spent == {"known": 2 * 86400, "mql": 2 * 86400, "recycled": 7 * 86400}

@@ -36,7 +36,8 @@ def write_jsonl(path: Path, lines: list[Any]) -> Path:
 def run_import(store: Store, kind: str, path: Path, **options: Any) -> ImportSummary:
     """Import one file through the service the CLI uses."""
     return ImportService(store.uow, batch_size=options.pop("batch_size", 3)).run(
-        Kind(kind), path, actor="test", now=NOW, report_dir=path.parent / "reports", **options)
+        Kind(kind), path, actor="test", now=NOW, report_dir=path.parent / "reports", **options
+    )
 
 
 def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
@@ -54,10 +55,31 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 def people_rows() -> list[dict[str, Any]]:
     return [
-        {"external_id": "p1", "email": " Ada@Acme.com ", "first_name": "Ada", "title": "VP Engineering",
-         "seniority": "vp", "created_at": "2025-01-02T10:00:00Z", "stage": ""},
-        {"external_id": "p2", "email": "bob@acme.com", "first_name": "Bob", "title": "Engineer",
-         "seniority": "ic", "created_at": "2025-01-03T10:00:00+01:00", "stage": "mql"},
-        {"external_id": "p3", "email": "cy@other.io", "first_name": "Cy", "title": "Director",
-         "seniority": "director", "created_at": "2025-01-04T10:00:00Z", "stage": ""},
+        {
+            "external_id": "p1",
+            "email": " Ada@Acme.com ",
+            "first_name": "Ada",
+            "title": "VP Engineering",
+            "seniority": "vp",
+            "created_at": "2025-01-02T10:00:00Z",
+            "stage": "",
+        },
+        {
+            "external_id": "p2",
+            "email": "bob@acme.com",
+            "first_name": "Bob",
+            "title": "Engineer",
+            "seniority": "ic",
+            "created_at": "2025-01-03T10:00:00+01:00",
+            "stage": "mql",
+        },
+        {
+            "external_id": "p3",
+            "email": "cy@other.io",
+            "first_name": "Cy",
+            "title": "Director",
+            "seniority": "director",
+            "created_at": "2025-01-04T10:00:00Z",
+            "stage": "",
+        },
     ]

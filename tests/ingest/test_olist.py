@@ -53,17 +53,25 @@ def test_olist_imports_with_the_right_counts_and_reports_its_traps(olist: str) -
     assert _scalar(olist, "select count(*) from person where stage = 'customer'") == deals.mql_id.nunique()
     # an empty origin is no channel, never the literal value "unknown"
     assert _scalar(olist, "select count(*) from touchpoint where channel is null") == mqls.origin.isna().sum() == 60
-    assert _scalar(olist, "select count(*) from touchpoint where channel = 'unknown'") == (mqls.origin == "unknown").sum()
+    assert (
+        _scalar(olist, "select count(*) from touchpoint where channel = 'unknown'") == (mqls.origin == "unknown").sum()
+    )
     # SDR and SR ids become users; ids that are both end on the AE team
     sdr, sr = set(deals.sdr_id), set(deals.sr_id)
     assert _scalar(olist, "select count(*) from app_user") == len(sdr | sr)
-    assert _scalar(olist, "select count(*) from app_user u join team t on t.id = u.team_id where t.name = 'ae'") == len(sr)
+    assert _scalar(olist, "select count(*) from app_user u join team t on t.id = u.team_id where t.name = 'ae'") == len(
+        sr
+    )
     # deals won before their lead's first contact are reported as warnings with their line
-    first = pd.to_datetime(mqls.set_index("mql_id").first_contact_date).dt.tz_localize("America/Sao_Paulo", nonexistent="shift_forward")
+    first = pd.to_datetime(mqls.set_index("mql_id").first_contact_date).dt.tz_localize(
+        "America/Sao_Paulo", nonexistent="shift_forward"
+    )
     won = pd.to_datetime(deals.won_date).dt.tz_localize("America/Sao_Paulo", nonexistent="shift_forward")
     early = deals[won.to_numpy() < first.reindex(deals.mql_id).to_numpy()]
     assert len(early) >= 1
-    assert _scalar(olist, "select count(*) from import_issue where message like '%before its lead''s first contact%'") == len(early)
+    assert _scalar(
+        olist, "select count(*) from import_issue where message like '%before its lead''s first contact%'"
+    ) == len(early)
     for mql_id in early.mql_id:
         assert mql_id in output
     assert "empty (stored as no value" in output

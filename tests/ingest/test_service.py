@@ -14,9 +14,17 @@ from tests.ingest.helpers import dump, people_rows, run_import, write_csv, write
 
 
 def _seed(store: Store, tmp_path: Path) -> None:
-    run_import(store, "accounts", write_csv(tmp_path / "accounts.csv", [
-        {"external_id": "a1", "name": "Acme", "domain": "https://www.Acme.com/", "employees": "1200"},
-        {"external_id": "a2", "name": "Other", "domain": "other.io", "employees": "40"}]))
+    run_import(
+        store,
+        "accounts",
+        write_csv(
+            tmp_path / "accounts.csv",
+            [
+                {"external_id": "a1", "name": "Acme", "domain": "https://www.Acme.com/", "employees": "1200"},
+                {"external_id": "a2", "name": "Other", "domain": "other.io", "employees": "40"},
+            ],
+        ),
+    )
     run_import(store, "people", write_csv(tmp_path / "people.csv", people_rows()))
 
 
@@ -27,9 +35,19 @@ def _count(store: Store, model: type) -> int:
 
 def test_importing_the_same_files_twice_gives_the_identical_store(store: Store, tmp_path: Path) -> None:
     _seed(store, tmp_path)
-    touches = write_csv(tmp_path / "touches.csv", [
-        {"external_id": f"t{i}", "person_email": "ada@acme.com" if i % 2 else "bob@acme.com", "type": "page_view",
-         "channel": "organic", "occurred_at": f"2025-02-0{i}T09:00:00Z"} for i in range(1, 8)])
+    touches = write_csv(
+        tmp_path / "touches.csv",
+        [
+            {
+                "external_id": f"t{i}",
+                "person_email": "ada@acme.com" if i % 2 else "bob@acme.com",
+                "type": "page_view",
+                "channel": "organic",
+                "occurred_at": f"2025-02-0{i}T09:00:00Z",
+            }
+            for i in range(1, 8)
+        ],
+    )
     run_import(store, "touchpoints", touches)
     before = dump(store)
     summary = run_import(store, "touchpoints", touches)
@@ -40,8 +58,14 @@ def test_importing_the_same_files_twice_gives_the_identical_store(store: Store, 
 
 def test_people_are_deduplicated_by_email_and_linked_to_their_account_by_domain(store: Store, tmp_path: Path) -> None:
     _seed(store, tmp_path)
-    summary = run_import(store, "people", write_csv(tmp_path / "again.csv", [
-        {"external_id": "hubspot-77", "email": "ADA@acme.com", "first_name": "Ada", "title": "CTO"}]))
+    summary = run_import(
+        store,
+        "people",
+        write_csv(
+            tmp_path / "again.csv",
+            [{"external_id": "hubspot-77", "email": "ADA@acme.com", "first_name": "Ada", "title": "CTO"}],
+        ),
+    )
     assert summary.counts.inserted == 0 and summary.counts.updated == 1
     assert "merged" in summary.problems[0].message
     with store.uow.begin() as session:
@@ -63,29 +87,63 @@ def test_a_changed_row_updates_and_moves_stage_when_the_pact_allows(store: Store
     with store.uow.begin() as session:
         stages = dict(session.execute(select(Person.external_id, Person.stage)).all())
         assert stages == {"p1": "sal", "p2": "mql", "p3": "known"}
-        moves = session.execute(select(StageChange.from_stage, StageChange.to_stage)
-                                .join(Person).where(Person.external_id == "p1").order_by(StageChange.id)).all()
+        moves = session.execute(
+            select(StageChange.from_stage, StageChange.to_stage)
+            .join(Person)
+            .where(Person.external_id == "p1")
+            .order_by(StageChange.id)
+        ).all()
         assert [tuple(m) for m in moves] == [(None, "known"), ("known", "sal")]
 
 
 def test_bad_rows_are_rejected_with_line_and_column_while_good_rows_go_in(store: Store, tmp_path: Path) -> None:
     _seed(store, tmp_path)
     rows = [
-        {"external_id": "t1", "person_email": "ada@acme.com", "type": "download", "occurred_at": "2025-02-01T09:00:00Z"},
+        {
+            "external_id": "t1",
+            "person_email": "ada@acme.com",
+            "type": "download",
+            "occurred_at": "2025-02-01T09:00:00Z",
+        },
         {"external_id": "t2", "person_email": "ada@acme.com", "type": "download", "occurred_at": "2025-02-01 09:00"},
-        {"external_id": "t3", "person_email": "nobody@acme.com", "type": "download", "occurred_at": "2025-02-01T09:00:00Z"},
+        {
+            "external_id": "t3",
+            "person_email": "nobody@acme.com",
+            "type": "download",
+            "occurred_at": "2025-02-01T09:00:00Z",
+        },
         {"external_id": "t4", "person_email": "ada@acme.com", "type": "", "occurred_at": "2025-02-01T09:00:00Z"},
-        {"external_id": "t1", "person_email": "bob@acme.com", "type": "webinar_attendance",
-         "occurred_at": "2025-02-01T09:00:00Z"},
+        {
+            "external_id": "t1",
+            "person_email": "bob@acme.com",
+            "type": "webinar_attendance",
+            "occurred_at": "2025-02-01T09:00:00Z",
+        },
         {"external_id": "t6", "person_email": "bob@acme.com", "type": "download", "occurred_at": "yesterday"},
-        {"external_id": "t7", "person_email": "bob@acme.com", "type": "download", "content_stage": "bottomish",
-         "occurred_at": "2025-02-01T09:00:00Z"},
-        {"external_id": "t8", "person_email": "bob@acme.com", "type": "download", "occurred_at": "2025-02-02T09:00:00Z"},
+        {
+            "external_id": "t7",
+            "person_email": "bob@acme.com",
+            "type": "download",
+            "content_stage": "bottomish",
+            "occurred_at": "2025-02-01T09:00:00Z",
+        },
+        {
+            "external_id": "t8",
+            "person_email": "bob@acme.com",
+            "type": "download",
+            "occurred_at": "2025-02-02T09:00:00Z",
+        },
     ]
     summary = run_import(store, "touchpoints", write_csv(tmp_path / "t.csv", rows))
     problems = {(p.line, p.column): p.message for p in summary.problems if p.severity == "error"}
-    assert set(problems) == {(3, "occurred_at"), (4, "person_email"), (5, "type"), (6, "external_id"),
-                             (7, "occurred_at"), (8, "content_stage")}
+    assert set(problems) == {
+        (3, "occurred_at"),
+        (4, "person_email"),
+        (5, "type"),
+        (6, "external_id"),
+        (7, "occurred_at"),
+        (8, "content_stage"),
+    }
     assert "has no time zone" in problems[(3, "occurred_at")]
     assert "import the people first" in problems[(4, "person_email")]
     assert "appears earlier in this file" in problems[(6, "external_id")]
@@ -97,9 +155,27 @@ def test_bad_rows_are_rejected_with_line_and_column_while_good_rows_go_in(store:
 
 def test_a_touch_moves_a_known_person_to_engaged_by_lifecycle_rule(store: Store, tmp_path: Path) -> None:
     _seed(store, tmp_path)
-    run_import(store, "touchpoints", write_csv(tmp_path / "t.csv", [
-        {"external_id": "t1", "person_external_id": "p3", "type": "page_view", "occurred_at": "2025-03-01T09:00:00Z"},
-        {"external_id": "t2", "person_external_id": "p2", "type": "page_view", "occurred_at": "2025-03-01T09:00:00Z"}]))
+    run_import(
+        store,
+        "touchpoints",
+        write_csv(
+            tmp_path / "t.csv",
+            [
+                {
+                    "external_id": "t1",
+                    "person_external_id": "p3",
+                    "type": "page_view",
+                    "occurred_at": "2025-03-01T09:00:00Z",
+                },
+                {
+                    "external_id": "t2",
+                    "person_external_id": "p2",
+                    "type": "page_view",
+                    "occurred_at": "2025-03-01T09:00:00Z",
+                },
+            ],
+        ),
+    )
     with store.uow.begin() as session:
         stages = dict(session.execute(select(Person.external_id, Person.stage)).all())
     assert (stages["p3"], stages["p2"]) == ("engaged", "mql")
@@ -108,11 +184,41 @@ def test_a_touch_moves_a_known_person_to_engaged_by_lifecycle_rule(store: Store,
 def test_stage_history_is_checked_against_the_pact_in_time_order(store: Store, tmp_path: Path) -> None:
     _seed(store, tmp_path)
     rows = [
-        {"external_id": "s1", "person_external_id": "p1", "to_stage": "mql", "occurred_at": "2025-02-01T00:00:00Z", "reason": ""},
-        {"external_id": "s2", "person_external_id": "p1", "to_stage": "recycled", "occurred_at": "2025-02-02T00:00:00Z", "reason": ""},
-        {"external_id": "s3", "person_external_id": "p1", "to_stage": "recycled", "occurred_at": "2025-02-03T00:00:00Z", "reason": "bad_timing"},
-        {"external_id": "s4", "person_external_id": "p1", "to_stage": "known", "occurred_at": "2025-02-04T00:00:00Z", "reason": ""},
-        {"external_id": "s5", "person_external_id": "p3", "to_stage": "mql", "occurred_at": "2024-12-01T00:00:00Z", "reason": ""},
+        {
+            "external_id": "s1",
+            "person_external_id": "p1",
+            "to_stage": "mql",
+            "occurred_at": "2025-02-01T00:00:00Z",
+            "reason": "",
+        },
+        {
+            "external_id": "s2",
+            "person_external_id": "p1",
+            "to_stage": "recycled",
+            "occurred_at": "2025-02-02T00:00:00Z",
+            "reason": "",
+        },
+        {
+            "external_id": "s3",
+            "person_external_id": "p1",
+            "to_stage": "recycled",
+            "occurred_at": "2025-02-03T00:00:00Z",
+            "reason": "bad_timing",
+        },
+        {
+            "external_id": "s4",
+            "person_external_id": "p1",
+            "to_stage": "known",
+            "occurred_at": "2025-02-04T00:00:00Z",
+            "reason": "",
+        },
+        {
+            "external_id": "s5",
+            "person_external_id": "p3",
+            "to_stage": "mql",
+            "occurred_at": "2024-12-01T00:00:00Z",
+            "reason": "",
+        },
     ]
     summary = run_import(store, "stages", write_csv(tmp_path / "s.csv", rows))
     errors = {p.line: p.message for p in summary.problems}
@@ -124,10 +230,30 @@ def test_stage_history_is_checked_against_the_pact_in_time_order(store: Store, t
 
 def test_an_opportunity_moves_its_person_and_records_its_buying_group(store: Store, tmp_path: Path) -> None:
     _seed(store, tmp_path)
-    run_import(store, "opportunities", write_csv(tmp_path / "o.csv", [
-        {"external_id": "o1", "person_external_id": "p1", "contact_external_ids": "p2;p1", "amount": "12000.5",
-         "status": "won", "created_at": "2025-03-01T00:00:00Z", "closed_at": "2025-04-01T00:00:00Z"},
-        {"external_id": "o2", "person_external_id": "p3", "status": "won", "created_at": "2025-03-01T00:00:00Z"}]))
+    run_import(
+        store,
+        "opportunities",
+        write_csv(
+            tmp_path / "o.csv",
+            [
+                {
+                    "external_id": "o1",
+                    "person_external_id": "p1",
+                    "contact_external_ids": "p2;p1",
+                    "amount": "12000.5",
+                    "status": "won",
+                    "created_at": "2025-03-01T00:00:00Z",
+                    "closed_at": "2025-04-01T00:00:00Z",
+                },
+                {
+                    "external_id": "o2",
+                    "person_external_id": "p3",
+                    "status": "won",
+                    "created_at": "2025-03-01T00:00:00Z",
+                },
+            ],
+        ),
+    )
     with store.uow.begin() as session:
         assert session.scalars(select(Person.stage).where(Person.external_id == "p1")).one() == "customer"
         opp = session.scalars(select(Opportunity)).one()
@@ -153,13 +279,16 @@ def test_unknown_and_missing_columns_are_refused_before_anything_is_written(stor
 
 
 def test_json_lines_with_a_broken_line_keep_the_good_lines(store: Store, tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "a.jsonl", [
-        {"external_id": "a1", "name": "Acme", "employees": 10},
-        '{"external_id": "a2", "name": ',
-        {"external_id": "a3", "name": "Neg", "employees": -5},
-        [1, 2],
-        {"external_id": "a4", "name": "Four", "technologies": ["salesforce", "hubspot"]},
-    ])
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"external_id": "a1", "name": "Acme", "employees": 10},
+            '{"external_id": "a2", "name": ',
+            {"external_id": "a3", "name": "Neg", "employees": -5},
+            [1, 2],
+            {"external_id": "a4", "name": "Four", "technologies": ["salesforce", "hubspot"]},
+        ],
+    )
     summary = run_import(store, "accounts", path)
     assert {(p.line, p.column) for p in summary.problems} == {(2, None), (3, "employees"), (4, None)}
     assert summary.counts.inserted == 2

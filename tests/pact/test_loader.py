@@ -35,13 +35,18 @@ def test_the_example_pact_encodes_the_articles_numbers() -> None:
 
 
 def test_an_unparseable_window_names_its_path_line_and_the_fix() -> None:
-    text = _broken("{name: warm, lead_value: {min: 100, max: 400}, within: 1h}",
-                   '{name: warm, lead_value: {min: 100, max: 400}, within: "1 hr"}')
+    text = _broken(
+        "{name: warm, lead_value: {min: 100, max: 400}, within: 1h}",
+        '{name: warm, lead_value: {min: 100, max: 400}, within: "1 hr"}',
+    )
     with pytest.raises(PactError) as caught:
         load_pact(text, source="pact.yaml")
     message = str(caught.value)
     line = _line_of(text, "name: warm")
-    assert f'pact.yaml:{line}: sla.sales.first_contact[1].within: "1 hr" is not a duration (use 5m, 1h, 24h, 3bd)' in message
+    assert (
+        f'pact.yaml:{line}: sla.sales.first_contact[1].within: "1 hr" is not a duration (use 5m, 1h, 24h, 3bd)'
+        in message
+    )
 
 
 def test_a_detour_from_an_unknown_stage_is_named() -> None:

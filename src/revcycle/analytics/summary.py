@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-
 from sqlalchemy import case, func, select
 
 from revcycle.cycle.tables import Person, StageChange, Touchpoint
@@ -33,20 +32,36 @@ def funnel_summary(uow: UnitOfWork) -> FunnelSummary:
     pact = PactService(uow).active().pact
     summary = FunnelSummary(pact.stage_names(), [d.name for d in pact.detours])
     index = case({name: i for i, name in enumerate(summary.stages)}, value=StageChange.to_stage, else_=-1)
-    furthest = select(StageChange.person_id, func.max(index).label("furthest")).group_by(StageChange.person_id).subquery()
-    first = select(Touchpoint.person_id, Touchpoint.channel, func.row_number().over(
-        partition_by=Touchpoint.person_id, order_by=(Touchpoint.occurred_at, Touchpoint.id)).label("n")).subquery()
+    furthest = (
+        select(StageChange.person_id, func.max(index).label("furthest")).group_by(StageChange.person_id).subquery()
+    )
+    first = select(
+        Touchpoint.person_id,
+        Touchpoint.channel,
+        func.row_number()
+        .over(partition_by=Touchpoint.person_id, order_by=(Touchpoint.occurred_at, Touchpoint.id))
+        .label("n"),
+    ).subquery()
     with uow.begin() as session:
-        counts = dict(session.execute(select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest)).all())
+        counts: dict[int | None, int] = {
+            level: n
+            for level, n in session.execute(select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest))
+        }
         for i, stage in enumerate(summary.stages):
             summary.reached[stage] = sum(n for level, n in counts.items() if level is not None and level >= i)
-        detoured = select(StageChange.to_stage, func.count(func.distinct(StageChange.person_id))).where(
-            StageChange.to_stage.in_(summary.detours)).group_by(StageChange.to_stage)
-        summary.reached.update(dict(session.execute(detoured).all()))
-        summary.current = dict(session.execute(select(Person.stage, func.count()).group_by(Person.stage)).all())
-        query = (select(func.coalesce(first.c.channel, "none"), Person.stage, func.count())
-                 .select_from(Person).outerjoin(first, (first.c.person_id == Person.id) & (first.c.n == 1))
-                 .group_by(func.coalesce(first.c.channel, "none"), Person.stage))
+        detoured = (
+            select(StageChange.to_stage, func.count(func.distinct(StageChange.person_id)))
+            .where(StageChange.to_stage.in_(summary.detours))
+            .group_by(StageChange.to_stage)
+        )
+        summary.reached.update({stage: n for stage, n in session.execute(detoured)})
+        summary.current = {s: n for s, n in session.execute(select(Person.stage, func.count()).group_by(Person.stage))}
+        query = (
+            select(func.coalesce(first.c.channel, "none"), Person.stage, func.count())
+            .select_from(Person)
+            .outerjoin(first, (first.c.person_id == Person.id) & (first.c.n == 1))
+            .group_by(func.coalesce(first.c.channel, "none"), Person.stage)
+        )
         for source, stage, n in session.execute(query):
             summary.by_source.setdefault(source, {})[stage] = n
     summary.by_source = dict(sorted(summary.by_source.items(), key=lambda item: -sum(item[1].values())))
@@ -69,23 +84,35 @@ def time_in_stage_summary(uow: UnitOfWork, *, now: datetime) -> list[StageTime]:
     pact = PactService(uow).active().pact
     spans: dict[str, list[float]] = {}
     with uow.begin() as session:
-        rows = session.execute(select(StageChange.person_id, StageChange.to_stage, StageChange.at)
-                               .order_by(StageChange.person_id, StageChange.at, StageChange.id))
+        rows = session.execute(
+            select(StageChange.person_id, StageChange.to_stage, StageChange.at).order_by(
+                StageChange.person_id, StageChange.at, StageChange.id
+            )
+        )
         previous: tuple[int, str, datetime] | None = None
         for person, stage, at in rows:
             if previous is not None and previous[0] == person:
                 spans.setdefault(previous[1], []).append((at - previous[2]).total_seconds() / 86400)
             previous = (person, stage, at)
     order = pact.stage_names() + [d.name for d in pact.detours]
-    return [StageTime(stage, len(spans[stage]), float(np.median(spans[stage])), float(np.percentile(spans[stage], 90)))
-            for stage in order if spans.get(stage)]
+    return [
+        StageTime(stage, len(spans[stage]), float(np.median(spans[stage])), float(np.percentile(spans[stage], 90)))
+        for stage in order
+        if spans.get(stage)
+    ]
 
 
 def showcase_lead(uow: UnitOfWork) -> str | None:
-    """A lead worth showing: a customer with the most touchpoints (email, or id when there is none)."""
+    """A lead worth showing: a customer with a readable journey (email, or id when there is none)."""
     with uow.begin() as session:
         touches = func.count(Touchpoint.id)
-        row = session.execute(select(Person.id, Person.email).join(Touchpoint, Touchpoint.person_id == Person.id)
-                              .where(Person.stage == "customer").group_by(Person.id, Person.email)
-                              .order_by(touches.desc(), Person.id).limit(1)).first()
+        row = session.execute(
+            select(Person.id, Person.email)
+            .join(Touchpoint, Touchpoint.person_id == Person.id)
+            .where(Person.stage == "customer")
+            .group_by(Person.id, Person.email)
+            .having(touches >= 12)
+            .order_by(touches, Person.id)
+            .limit(1)
+        ).first()
         return (row.email or str(row.id)) if row else None

@@ -26,7 +26,9 @@ ORDER = (Kind.USERS, Kind.ACCOUNTS, Kind.CAMPAIGNS, Kind.PEOPLE, Kind.STAGES, Ki
 
 def demo(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Option("--dir", help="the demo workspace (its database and data are replaced)")] = Path("revcycle-demo"),
+    folder: Annotated[
+        Path, typer.Option("--dir", help="the demo workspace (its database and data are replaced)")
+    ] = Path("revcycle-demo"),
     people: Annotated[int, typer.Option(help="people the simulated company meets")] = 10000,
     months: Annotated[int, typer.Option(help="months simulated")] = 12,
     mode: Annotated[str, typer.Option(help="aligned or misaligned teams")] = "aligned",
@@ -41,16 +43,24 @@ def demo(
     workspace = Workspace(Settings(database_url=f"sqlite:///{database}", actor="demo"))
     ctx.obj = workspace
     upgrade(workspace.engine)
-    PactService(workspace.uow()).apply_text(example_pact_text(), source="example pact", author="demo",
-                                            now=workspace.now())
+    PactService(workspace.uow()).apply_text(
+        example_pact_text(), source="example pact", author="demo", now=workspace.now()
+    )
     console.rule("[bold]1. simulate")
     sim = simulate(SimParams(people=people, months=months, mode=_mode(mode), seed=seed), folder / "data", force=True)
     console.rule("[bold]2. import")
     imports = ImportService(workspace.uow())
     for kind in ORDER:
         with progress_bar(kind, sim.paths[kind.value]) as update:
-            summary = imports.run(kind, sim.paths[kind.value], source="demo", actor="demo", now=workspace.now(),
-                                  report_dir=folder / "import-reports", progress=update)
+            summary = imports.run(
+                kind,
+                sim.paths[kind.value],
+                source="demo",
+                actor="demo",
+                now=workspace.now(),
+                report_dir=folder / "import-reports",
+                progress=update,
+            )
         show_summary(summary, empties=False)
     console.rule("[bold]3. the revenue cycle")
     report.show_funnel(funnel_summary(workspace.uow()))
@@ -60,7 +70,9 @@ def demo(
         console.rule(f"[bold]4. one lead's timeline ({key})")
         lead.show_timeline(workspace, key, brief=True)
     console.rule()
-    console.print(f"done in {time.perf_counter() - started:.1f} s. Explore it:\n"
-                  f"  export REVCYCLE_DATABASE_URL=sqlite:///{database.resolve()}\n"
-                  f"  revcycle report funnel\n  revcycle lead show {key or 'EMAIL'}\n  revcycle pact show",
-                  highlight=False)
+    console.print(
+        f"done in {time.perf_counter() - started:.1f} s. Explore it:\n"
+        f"  export REVCYCLE_DATABASE_URL=sqlite:///{database.resolve()}\n"
+        f"  revcycle report funnel\n  revcycle lead show {key or 'EMAIL'}\n  revcycle pact show",
+        highlight=False,
+    )

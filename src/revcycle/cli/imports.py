@@ -21,10 +21,16 @@ def import_file(
     ctx: typer.Context,
     kind: Annotated[Kind, typer.Argument(help="what the file holds")],
     file: Annotated[Path, typer.Argument(help="a .csv or .jsonl file")],
-    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="a mapping YAML for the export's columns")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="a mapping YAML for the export's columns")
+    ] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from the extension)")] = None,
-    source: Annotated[str | None, typer.Option(help="source system the external ids belong to (default: mapping's, or 'file')")] = None,
-    report_dir: Annotated[Path | None, typer.Option(help="where the problems report goes (default: beside the database)")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="source system the external ids belong to (default: mapping's, or 'file')")
+    ] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option(help="where the problems report goes (default: beside the database)")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by external id)."""
@@ -32,8 +38,15 @@ def import_file(
     service = ImportService(workspace.uow())
     with progress_bar(kind, file, disable=quiet) as update:
         summary = service.run(
-            kind, file, mapping=mapping, fmt=fmt, source=source, actor=workspace.settings.actor, now=workspace.now(),
-            report_dir=report_dir or workspace.settings.workspace / "import-reports", progress=update,
+            kind,
+            file,
+            mapping=mapping,
+            fmt=fmt,
+            source=source,
+            actor=workspace.settings.actor,
+            now=workspace.now(),
+            report_dir=report_dir or workspace.settings.workspace / "import-reports",
+            progress=update,
         )
     show_summary(summary)
     if summary.counts.rejected:
@@ -43,8 +56,15 @@ def import_file(
 @contextmanager
 def progress_bar(kind: Kind, file: Path, *, disable: bool = False) -> Iterator[Callable[[int, int], None]]:
     """A byte-based progress bar for one import; yields the callback the import service calls."""
-    with Progress(TextColumn(f"importing {kind.value}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=console, transient=True, disable=disable) as progress:
+    with Progress(
+        TextColumn(f"importing {kind.value}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=disable,
+    ) as progress:
         task = progress.add_task("import", total=file.stat().st_size if file.is_file() else None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
@@ -52,12 +72,15 @@ def progress_bar(kind: Kind, file: Path, *, disable: bool = False) -> Iterator[C
 def show_summary(summary: ImportSummary, *, empties: bool = True) -> None:
     """The closing summary: counts, empty fields, the first problems and where the rest are."""
     c = summary.counts
-    console.print(f"{summary.kind.value} from {summary.file} (source {summary.source}, import #{summary.run_id}): "
-                  f"[green]{c.inserted} inserted[/green], {c.updated} updated, {c.unchanged} unchanged, "
-                  f"[red]{c.rejected} rejected[/red], [yellow]{c.warnings} warnings[/yellow]", highlight=False)
+    console.print(
+        f"{summary.kind.value} from {summary.file} (source {summary.source}, import #{summary.run_id}): "
+        f"[green]{c.inserted} inserted[/green], {c.updated} updated, {c.unchanged} unchanged, "
+        f"[red]{c.rejected} rejected[/red], [yellow]{c.warnings} warnings[/yellow]",
+        highlight=False,
+    )
     if summary.empty and empties:
-        empties = ", ".join(f"{name} {count}" for name, count in sorted(summary.empty.items()))
-        console.print(f"empty (stored as no value, never as a placeholder like 'unknown'): {empties}", highlight=False)
+        fields = ", ".join(f"{name} {count}" for name, count in sorted(summary.empty.items()))
+        console.print(f"empty (stored as no value, never as a placeholder like 'unknown'): {fields}", highlight=False)
     if summary.problems:
         table = Table("line", "column", "", "problem", box=None, header_style="bold")
         for p in summary.problems[:20]:

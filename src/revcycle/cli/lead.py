@@ -31,8 +31,11 @@ def show_timeline(workspace: Workspace, key: str, *, brief: bool = False) -> Non
     timeline = CycleService(workspace.uow()).timeline(key, now=workspace.now())
     p = timeline.person
     name = " ".join(filter(None, [p.first_name, p.last_name])) or p.email or p.external_id
-    console.print(f"[bold]{name}[/bold] #{p.id} ({p.email or 'no email'}), {p.title or 'no title'}"
-                  f"{', ' + timeline.account if timeline.account else ''}", highlight=False)
+    console.print(
+        f"[bold]{name}[/bold] #{p.id} ({p.email or 'no email'}), {p.title or 'no title'}"
+        f"{', ' + timeline.account if timeline.account else ''}",
+        highlight=False,
+    )
     console.print(f"stage [bold]{p.stage}[/bold] since {p.stage_entered_at:%Y-%m-%d %H:%M} UTC", highlight=False)
     table = Table("when (UTC)", "what", "detail", box=None, header_style="bold")
     hidden = 0

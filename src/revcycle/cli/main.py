@@ -6,7 +6,6 @@ import sys
 from typing import Annotated
 
 import typer
-
 from rich.markup import escape
 
 from revcycle.cli import db, demo, imports, lead, pact, report, sim
@@ -35,8 +34,12 @@ app.command("demo")(demo.demo)
 @app.callback()
 def main(
     ctx: typer.Context,
-    database_url: Annotated[str | None, typer.Option("--database-url", envvar="REVCYCLE_DATABASE_URL",
-                                                     help="SQLAlchemy URL; default sqlite:///revcycle.db")] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", envvar="REVCYCLE_DATABASE_URL", help="SQLAlchemy URL; default sqlite:///revcycle.db"
+        ),
+    ] = None,
 ) -> None:
     """revcycle: the sales-marketing pact, the revenue cycle, and their numbers."""
     ctx.obj = Workspace(Settings.from_env(database_url))

@@ -20,8 +20,10 @@ app = typer.Typer(help="The pact: the sales-marketing SLA as a versioned YAML fi
 def check(file: Annotated[Path, typer.Argument(help="the pact YAML file")]) -> None:
     """Validate a pact file; every problem names its YAML path and line (exit status 1 if any)."""
     pact, _ = load_pact_file(file)
-    console.print(f"{file}: valid pact \"{pact.name}\" (version {pact.version}): {len(pact.stages)} stages, "
-                  f"{len(pact.detours)} detours, {len(pact.lifecycle)} lifecycle rules")
+    console.print(
+        f'{file}: valid pact "{pact.name}" (version {pact.version}): {len(pact.stages)} stages, '
+        f"{len(pact.detours)} detours, {len(pact.lifecycle)} lifecycle rules"
+    )
 
 
 @app.command()
@@ -29,7 +31,9 @@ def apply(
     ctx: typer.Context,
     file: Annotated[Path | None, typer.Argument(help="the pact YAML file")] = None,
     example: Annotated[bool, typer.Option("--example", help="apply the example pact shipped with revcycle")] = False,
-    author: Annotated[str | None, typer.Option(help="who signs this version (default: $REVCYCLE_ACTOR or $USER)")] = None,
+    author: Annotated[
+        str | None, typer.Option(help="who signs this version (default: $REVCYCLE_ACTOR or $USER)")
+    ] = None,
 ) -> None:
     """Store a pact as the new version in force (refused with its errors if invalid; nothing changes)."""
     workspace: Workspace = ctx.obj
@@ -39,13 +43,14 @@ def apply(
     service = PactService(workspace.uow())
     who = author or workspace.settings.actor
     if example:
-        version, created = service.apply_text(example_pact_text(), source="example pact", author=who,
-                                              now=workspace.now())
+        version, created = service.apply_text(
+            example_pact_text(), source="example pact", author=who, now=workspace.now()
+        )
     else:
         assert file is not None
         version, created = service.apply(file, author=who, now=workspace.now())
     if created:
-        console.print(f"applied pact version {version.number} \"{version.pact.name}\" by {version.author}")
+        console.print(f'applied pact version {version.number} "{version.pact.name}" by {version.author}')
     else:
         console.print(f"unchanged: this text is already version {version.number} (nothing stored)")
 
@@ -54,8 +59,11 @@ def apply(
 def show(ctx: typer.Context) -> None:
     """Print the pact in force with who applied it and when."""
     active = PactService(ctx.obj.uow()).active()
-    console.print(f"# pact version {active.number}, applied by {active.author} "
-                  f"at {active.applied_at:%Y-%m-%d %H:%M} UTC", highlight=False, markup=False)
+    console.print(
+        f"# pact version {active.number}, applied by {active.author} at {active.applied_at:%Y-%m-%d %H:%M} UTC",
+        highlight=False,
+        markup=False,
+    )
     console.print(active.text, highlight=False, markup=False, soft_wrap=True)
 
 

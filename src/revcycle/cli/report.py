@@ -22,8 +22,15 @@ def funnel(ctx: typer.Context, top: Annotated[int, typer.Option(help="sources to
 
 def show_funnel(summary: FunnelSummary, *, top: int = 10) -> None:
     """Print a funnel summary as two tables."""
-    table = Table("stage", "reached", "conversion from previous", "now in stage", box=None, header_style="bold",
-                  title="Funnel (people who ever reached each stage)")
+    table = Table(
+        "stage",
+        "reached",
+        "conversion from previous",
+        "now in stage",
+        box=None,
+        header_style="bold",
+        title="Funnel (people who ever reached each stage)",
+    )
     previous = None
     for stage in summary.stages:
         reached = summary.reached.get(stage, 0)
@@ -33,8 +40,13 @@ def show_funnel(summary: FunnelSummary, *, top: int = 10) -> None:
     for detour in summary.detours:
         table.add_row(f"({detour})", f"{summary.reached.get(detour, 0):,}", "", f"{summary.current.get(detour, 0):,}")
     console.print(table)
-    by_source = Table("source", *summary.stages, box=None, header_style="bold",
-                      title="Current stage by source (first touch channel; 'none' = no channel recorded)")
+    by_source = Table(
+        "source",
+        *summary.stages,
+        box=None,
+        header_style="bold",
+        title="Current stage by source (first touch channel; 'none' = no channel recorded)",
+    )
     for source, counts in list(summary.by_source.items())[:top]:
         by_source.add_row(source, *[f"{counts.get(stage, 0):,}" for stage in summary.stages])
     console.print(by_source)
@@ -49,8 +61,9 @@ def time_in_stage(ctx: typer.Context) -> None:
 
 def show_time_in_stage(rows: list[StageTime]) -> None:
     """Print time in stage as a table."""
-    table = Table("stage", "completed stays", "median days", "p90 days", box=None, header_style="bold",
-                  title="Time in stage")
+    table = Table(
+        "stage", "completed stays", "median days", "p90 days", box=None, header_style="bold", title="Time in stage"
+    )
     for row in rows:
         table.add_row(row.stage, f"{row.stays:,}", f"{row.median_days:.1f}", f"{row.p90_days:.1f}")
     console.print(table)

@@ -38,9 +38,18 @@ def _mode(mode: str) -> Literal["aligned", "misaligned"]:
 
 def simulate(params: SimParams, out: Path, *, force: bool) -> SimSummary:
     """Run the simulator with a progress bar."""
-    with Progress(TextColumn("simulating {task.fields[step]}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("simulating {task.fields[step]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("sim", total=params.people, step="people")
-        return generate(params, out, force=force,
-                        progress=lambda step, done, total: progress.update(task, completed=done, total=total,
-                                                                           step=step))
+        return generate(
+            params,
+            out,
+            force=force,
+            progress=lambda step, done, total: progress.update(task, completed=done, total=total, step=step),
+        )

@@ -57,7 +57,7 @@ class Cycle:
             start = self.order.index(self.detours[current].returns_to)
             return self.order[start:]
         index = self.order.index(current)
-        ahead = self.order[index + 1:] if self.allow_skip else self.order[index + 1:index + 2]
+        ahead = self.order[index + 1 :] if self.allow_skip else self.order[index + 1 : index + 2]
         return ahead + [name for name, detour in self.detours.items() if current in detour.from_]
 
     def enter(self, stage: str, *, at: datetime, actor: str, reason: str | None = None) -> StageMoved:
@@ -67,9 +67,7 @@ class Cycle:
             self._check_reason(self.detours[stage], reason)
         return StageMoved(None, stage, at, actor, MoveKind.ENTERED, reason)
 
-    def transition(
-        self, current: str, to: str, *, at: datetime, actor: str, reason: str | None = None
-    ) -> StageMoved:
+    def transition(self, current: str, to: str, *, at: datetime, actor: str, reason: str | None = None) -> StageMoved:
         """The move from `current` to `to`, or InvalidTransition saying what is allowed instead."""
         self._known(current)
         self._known(to)
@@ -77,16 +75,16 @@ class Cycle:
             raise InvalidTransition(f'already in stage "{to}"')
         if to not in self.targets(current):
             allowed = ", ".join(self.targets(current)) or "nothing"
-            raise InvalidTransition(f'the pact does not allow "{current}" -> "{to}" (allowed from "{current}": {allowed})')
+            raise InvalidTransition(
+                f'the pact does not allow "{current}" -> "{to}" (allowed from "{current}": {allowed})'
+            )
         if to in self.detours:
             self._check_reason(self.detours[to], reason)
             return StageMoved(current, to, at, actor, MoveKind.DETOUR, reason)
         kind = MoveKind.RETURN if current in self.detours else MoveKind.FORWARD
         return StageMoved(current, to, at, actor, kind, reason)
 
-    def react(
-        self, current: str, event: CycleEvent, *, at: datetime, facts: Facts | None = None
-    ) -> StageMoved | None:
+    def react(self, current: str, event: CycleEvent, *, at: datetime, facts: Facts | None = None) -> StageMoved | None:
         """The automatic move a lifecycle rule makes on this event, or None when no rule applies."""
         for index, rule in enumerate(self.pact.lifecycle):
             if rule.on != event or (rule.from_ is not None and current not in rule.from_):
@@ -96,8 +94,9 @@ class Cycle:
             if rule.when is not None and not evaluate(rule.when, facts or Facts(), now=at):
                 continue
             move = self.transition(current, rule.to, at=at, actor=f"rule:lifecycle[{index}]", reason=rule.reason)
-            return StageMoved(move.from_stage, move.to_stage, at, move.actor, move.kind, move.reason,
-                              rule=f"lifecycle[{index}]")
+            return StageMoved(
+                move.from_stage, move.to_stage, at, move.actor, move.kind, move.reason, rule=f"lifecycle[{index}]"
+            )
         return None
 
     def stages_reacting_to(self, events: Collection[CycleEvent]) -> set[str] | None:

@@ -16,8 +16,19 @@ from revcycle.store.bulk import execute_many, insert_rows, select_where_in, time
 
 __all__ = ["CycleRepository"]
 
-_MOVE_COLUMNS = ("person_id", "from_stage", "to_stage", "at", "actor", "reason", "kind", "pact_version_id", "note",
-                 "source_system", "external_id")
+_MOVE_COLUMNS = (
+    "person_id",
+    "from_stage",
+    "to_stage",
+    "at",
+    "actor",
+    "reason",
+    "kind",
+    "pact_version_id",
+    "note",
+    "source_system",
+    "external_id",
+)
 
 
 def _instant(value: Any) -> datetime:
@@ -33,8 +44,9 @@ class CycleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def states(self, person_ids: Iterable[int], *, stages: Collection[str] | None = None
-               ) -> dict[int, tuple[str, datetime]]:
+    def states(
+        self, person_ids: Iterable[int], *, stages: Collection[str] | None = None
+    ) -> dict[int, tuple[str, datetime]]:
         """Current stage and entry time of these people (only those in `stages`, when given)."""
         sql = "SELECT id, stage, stage_entered_at FROM person WHERE id IN :values"
         if stages is not None:
@@ -49,15 +61,33 @@ class CycleRepository:
         if not moves:
             return
         stored = {id(m): timestamp_param(self.session, m.at) for _, m, _ in moves}
-        insert_rows(self.session, "stage_change", _MOVE_COLUMNS, [
-            (pid, m.from_stage, m.to_stage, stored[id(m)], m.actor, m.reason, m.kind.value, pact_version_id,
-             extra.get("note") or (f"by {m.rule}" if m.rule else None), extra.get("source_system"),
-             extra.get("external_id"))
-            for pid, m, extra in moves
-        ])
+        insert_rows(
+            self.session,
+            "stage_change",
+            _MOVE_COLUMNS,
+            [
+                (
+                    pid,
+                    m.from_stage,
+                    m.to_stage,
+                    stored[id(m)],
+                    m.actor,
+                    m.reason,
+                    m.kind.value,
+                    pact_version_id,
+                    extra.get("note") or (f"by {m.rule}" if m.rule else None),
+                    extra.get("source_system"),
+                    extra.get("external_id"),
+                )
+                for pid, m, extra in moves
+            ],
+        )
         last = {pid: m for pid, m, _ in moves}
-        execute_many(self.session, "UPDATE person SET stage = ?, stage_entered_at = ? WHERE id = ?",
-                     [(m.to_stage, stored[id(m)], pid) for pid, m in last.items()])
+        execute_many(
+            self.session,
+            "UPDATE person SET stage = ?, stage_entered_at = ? WHERE id = ?",
+            [(m.to_stage, stored[id(m)], pid) for pid, m in last.items()],
+        )
 
     def find_person(self, key: str) -> Person | None:
         """A person by email, numeric id, or external id."""
@@ -68,13 +98,21 @@ class CycleRepository:
 
     def moves_of(self, person_id: int) -> list[StageChange]:
         """A person's recorded moves in the order they were recorded."""
-        return list(self.session.scalars(select(StageChange).where(StageChange.person_id == person_id)
-                                         .order_by(StageChange.at, StageChange.id)))
+        return list(
+            self.session.scalars(
+                select(StageChange).where(StageChange.person_id == person_id).order_by(StageChange.at, StageChange.id)
+            )
+        )
 
     def touches_of(self, person_id: int) -> list[Touchpoint]:
         """A person's touchpoints in time order."""
-        return list(self.session.scalars(select(Touchpoint).where(Touchpoint.person_id == person_id)
-                                         .order_by(Touchpoint.occurred_at, Touchpoint.id)))
+        return list(
+            self.session.scalars(
+                select(Touchpoint)
+                .where(Touchpoint.person_id == person_id)
+                .order_by(Touchpoint.occurred_at, Touchpoint.id)
+            )
+        )
 
     def opportunities_of(self, person_id: int) -> list[Opportunity]:
         """Opportunities where the person is the primary contact or in the buying group."""
@@ -85,6 +123,9 @@ class CycleRepository:
     def first_touch_times(self, person_ids: Iterable[int]) -> dict[int, datetime]:
         """The time of each person's first touchpoint."""
         ids = list(person_ids)
-        query = (select(Touchpoint.person_id, func.min(Touchpoint.occurred_at))
-                 .where(Touchpoint.person_id.in_(ids)).group_by(Touchpoint.person_id))
+        query = (
+            select(Touchpoint.person_id, func.min(Touchpoint.occurred_at))
+            .where(Touchpoint.person_id.in_(ids))
+            .group_by(Touchpoint.person_id)
+        )
         return {pid: at for pid, at in self.session.execute(query)}

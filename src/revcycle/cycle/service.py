@@ -49,12 +49,25 @@ class CycleService:
             if person is None:
                 raise NotFound(f'no person with email, id or external id "{key}"')
             account = session.get(Account, person.account_id) if person.account_id else None
-            events = [TimelineEvent(t.occurred_at, t.type, _join(t.channel, t.content, t.content_stage and
-                                                                 f"{t.content_stage}-funnel", t.url))
-                      for t in repo.touches_of(person.id)]
+            events = [
+                TimelineEvent(
+                    t.occurred_at,
+                    t.type,
+                    _join(t.channel, t.content, t.content_stage and f"{t.content_stage}-funnel", t.url),
+                )
+                for t in repo.touches_of(person.id)
+            ]
             moves = repo.moves_of(person.id)
-            events += [TimelineEvent(m.at, "stage", f"{m.from_stage or '(new)'} -> {m.to_stage}"
-                                     + (f" ({m.reason})" if m.reason else "") + f" by {m.actor}") for m in moves]
+            events += [
+                TimelineEvent(
+                    m.at,
+                    "stage",
+                    f"{m.from_stage or '(new)'} -> {m.to_stage}"
+                    + (f" ({m.reason})" if m.reason else "")
+                    + f" by {m.actor}",
+                )
+                for m in moves
+            ]
             for opp in repo.opportunities_of(person.id):
                 amount = f"{opp.amount:,.2f} {opp.currency}" if opp.amount is not None else "no amount"
                 label = opp.name or opp.external_id or f"#{opp.id}"
@@ -62,11 +75,18 @@ class CycleService:
                     events.append(TimelineEvent(opp.created_at, "opportunity", f"{label} opened, {amount}"))
                 if opp.closed_at:
                     reason = f" ({opp.lost_reason})" if opp.lost_reason else ""
-                    events.append(TimelineEvent(opp.closed_at, f"opportunity {opp.status}", f"{label}, {amount}{reason}"))
-            spent = time_in_stage([StageMoved(m.from_stage, m.to_stage, m.at, m.actor, MoveKind(m.kind)) for m in moves],
-                                  until=now)
-            return Timeline(person, account.name if account else None, sorted(events, key=lambda e: e.at),
-                            {stage: seconds / 86400 for stage, seconds in spent.items()})
+                    events.append(
+                        TimelineEvent(opp.closed_at, f"opportunity {opp.status}", f"{label}, {amount}{reason}")
+                    )
+            spent = time_in_stage(
+                [StageMoved(m.from_stage, m.to_stage, m.at, m.actor, MoveKind(m.kind)) for m in moves], until=now
+            )
+            return Timeline(
+                person,
+                account.name if account else None,
+                sorted(events, key=lambda e: e.at),
+                {stage: seconds / 86400 for stage, seconds in spent.items()},
+            )
 
     def move(self, key: str, to: str, *, actor: str, now: datetime, reason: str | None = None) -> StageMoved:
         """Move a person by hand; InvalidTransition (nothing written) if the pact does not allow it."""
@@ -78,12 +98,18 @@ class CycleService:
                 raise NotFound(f'no person with email, id or external id "{key}"')
             move = Cycle(active.pact).transition(person.stage, to, at=now, actor=actor, reason=reason)
             repo.record([(person.id, move, {})], pact_version_id=active.version_id)
-            session.add(AuditLog(at=now, actor=actor, action="person.move", entity="person", entity_id=str(person.id),
-                                 detail={"from": move.from_stage, "to": move.to_stage, "reason": reason}))
+            session.add(
+                AuditLog(
+                    at=now,
+                    actor=actor,
+                    action="person.move",
+                    entity="person",
+                    entity_id=str(person.id),
+                    detail={"from": move.from_stage, "to": move.to_stage, "reason": reason},
+                )
+            )
             return move
 
 
 def _join(*parts: str | None) -> str:
     return ", ".join(part for part in parts if part)
-
-

@@ -44,19 +44,25 @@ class ColumnBatch:
     @property
     def size(self) -> int:
         """Rows in the batch."""
-        return self.raw.num_rows
+        return int(self.raw.num_rows)
 
     def raw_rows(self) -> list[RawRow]:
         """The batch as raw rows, for the row path."""
-        return [RawRow(self.first_line + i, {k: v for k, v in row.items() if v is not None and v != ""})
-                for i, row in enumerate(self.raw.to_pylist())]
+        return [
+            RawRow(self.first_line + i, {k: v for k, v in row.items() if v is not None and v != ""})
+            for i, row in enumerate(self.raw.to_pylist())
+        ]
 
 
 def supports_columnar(plan: Plan) -> bool:
     """Whether every field of the plan has a columnar rule (touchpoint files without value maps or attributes)."""
-    return plan.kind is Kind.TOUCHPOINTS and not plan.attributes and all(
-        fp.spec.type in _TYPES and fp.rule.values is None and fp.rule.default is None and fp.rule.format is None
-        for fp in plan.fields
+    return (
+        plan.kind is Kind.TOUCHPOINTS
+        and not plan.attributes
+        and all(
+            fp.spec.type in _TYPES and fp.rule.values is None and fp.rule.default is None and fp.rule.format is None
+            for fp in plan.fields
+        )
     )
 
 
@@ -93,8 +99,11 @@ def _column(plan: Plan, fp: Any, batch: pa.RecordBatch) -> pa.Array:
     kind = fp.spec.type
     if kind in ("email", "choice"):
         values = pc.utf8_lower(values)
-        ok = pc.match_substring_regex(values, _EMAIL) if kind == "email" else pc.is_in(
-            values, value_set=pa.array(fp.spec.choices))
+        ok = (
+            pc.match_substring_regex(values, _EMAIL)
+            if kind == "email"
+            else pc.is_in(values, value_set=pa.array(fp.spec.choices))
+        )
         if not pc.all(pc.fill_null(ok, True)).as_py():
             raise NeedsRows(f"{fp.spec.name} has values outside its rule")
     if kind == "timestamp":

@@ -88,8 +88,7 @@ def plan_for(kind: Kind, mapping: Mapping | None, header: Sequence[str] | None, 
         unknown = sorted(set(rules) - set(specs))
         if unknown:
             raise ImportFileError(
-                f"the mapping names unknown {kind.value} field(s) {', '.join(unknown)} "
-                f"(fields: {', '.join(specs)})"
+                f"the mapping names unknown {kind.value} field(s) {', '.join(unknown)} (fields: {', '.join(specs)})"
             )
     else:
         rules = {name: ColumnRule(column=name) for name in specs if header is None or name in header}
@@ -105,7 +104,12 @@ def plan_for(kind: Kind, mapping: Mapping | None, header: Sequence[str] | None, 
         raise ImportFileError(f"{file}: required {kind.value} field(s) {', '.join(missing)} have no column")
     plans = tuple(FieldPlan(specs[n], rules[n].column, rules[n]) for n in specs if n in rules)
     return Plan(
-        kind, plans, tuple(mapping.attributes), zone, mapping.source_system, tuple(header or ()),
+        kind,
+        plans,
+        tuple(mapping.attributes),
+        zone,
+        mapping.source_system,
+        tuple(header or ()),
         strict=not mapping.columns,
     )
 

@@ -34,8 +34,11 @@ def write_people(ctx: Context, batch: list[Converted]) -> None:
         email = v.get("email")
         owner = by_email.get(email) if email else None
         if email and email in emails_in_batch:
-            ctx.reject(row.line, "email", f'email "{email}" is already on line {emails_in_batch[email]} '
-                       "(people are deduplicated by email)")
+            ctx.reject(
+                row.line,
+                "email",
+                f'email "{email}" is already on line {emails_in_batch[email]} (people are deduplicated by email)',
+            )
             continue
         if owner is not None and found is not None and owner[0] != found[0]:
             ctx.reject(row.line, "email", f'email "{email}" already belongs to another person (#{owner[0]})')
@@ -55,8 +58,12 @@ def write_people(ctx: Context, batch: list[Converted]) -> None:
         elif found[1] == row.row_hash:
             ctx.counts.unchanged += 1
         elif found[2] == ctx.run_id and existing.get(v["external_id"]):
-            ctx.reject(row.line, "external_id", f'external_id "{v["external_id"]}" appears earlier in this file '
-                       "with different values (an id may appear once per file)")
+            ctx.reject(
+                row.line,
+                "external_id",
+                f'external_id "{v["external_id"]}" appears earlier in this file '
+                "with different values (an id may appear once per file)",
+            )
         else:
             updates.append((row, {**values, "id": found[0]}))
     _insert(ctx, inserts)
@@ -67,12 +74,15 @@ def _domain(email: str | None) -> str | None:
     return email.rsplit("@", 1)[1] if email else None
 
 
-def _values(ctx: Context, row: Converted, accounts: dict[str, int], domains: dict[str, int],
-            owners: dict[str, int]) -> dict[str, Any] | None:
+def _values(
+    ctx: Context, row: Converted, accounts: dict[str, int], domains: dict[str, int], owners: dict[str, int]
+) -> dict[str, Any] | None:
     v = row.values
     account_key, owner_key = v.get("account_external_id"), v.get("owner_external_id")
     if account_key and account_key not in accounts:
-        ctx.reject(row.line, "account_external_id", f'account "{account_key}" is not in the store (import accounts first)')
+        ctx.reject(
+            row.line, "account_external_id", f'account "{account_key}" is not in the store (import accounts first)'
+        )
         return None
     if owner_key and owner_key not in owners:
         ctx.reject(row.line, "owner_external_id", f'user "{owner_key}" is not in the store (import users first)')
@@ -87,26 +97,36 @@ def _values(ctx: Context, row: Converted, accounts: dict[str, int], domains: dic
 def _entry(ctx: Context, row: Converted) -> StageMoved | None:
     stage = row.values.get("stage") or ctx.cycle.order[0]
     try:
-        return ctx.cycle.enter(stage, at=row.values.get("created_at") or ctx.now, actor=ctx.actor,
-                               reason=row.values.get("stage_reason"))
+        return ctx.cycle.enter(
+            stage, at=row.values.get("created_at") or ctx.now, actor=ctx.actor, reason=row.values.get("stage_reason")
+        )
     except InvalidTransition as exc:
         ctx.reject(row.line, "stage", str(exc))
         return None
 
 
 def _insert(ctx: Context, inserts: list[tuple[Converted, dict[str, Any], StageMoved]]) -> None:
-    rows = [{**values, "source_system": ctx.source, "external_id": row.values["external_id"],
-             "stage": move.to_stage, "stage_entered_at": move.at, "created_at": move.at}
-            for row, values, move in inserts]
-    ids = ctx.repo.insert(Person.__table__, rows, returning=True)  # type: ignore[arg-type]
-    ctx.cycle_repo.record([(pid, move, {}) for pid, (_, _, move) in zip(ids, inserts, strict=True)],
-                          pact_version_id=ctx.pact_version_id)
+    rows = [
+        {
+            **values,
+            "source_system": ctx.source,
+            "external_id": row.values["external_id"],
+            "stage": move.to_stage,
+            "stage_entered_at": move.at,
+            "created_at": move.at,
+        }
+        for row, values, move in inserts
+    ]
+    ids = ctx.repo.insert(Person.__table__, rows, returning=True)
+    ctx.cycle_repo.record(
+        [(pid, move, {}) for pid, (_, _, move) in zip(ids, inserts, strict=True)], pact_version_id=ctx.pact_version_id
+    )
     ctx.counts.inserted += len(inserts)
 
 
 def _update(ctx: Context, updates: list[tuple[Converted, dict[str, Any]]]) -> None:
     states = ctx.cycle_repo.states(values["id"] for _, values in updates)
-    moves = []
+    moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for row, values in updates:
         wanted = row.values.get("stage")
         current, entered = states[values["id"]]
@@ -116,8 +136,15 @@ def _update(ctx: Context, updates: list[tuple[Converted, dict[str, Any]]]) -> No
             continue
         at = max(row.values.get("created_at") or ctx.now, entered)
         try:
-            moves.append((values["id"], ctx.cycle.transition(current, wanted, at=at, actor=ctx.actor,
-                                                             reason=row.values.get("stage_reason")), {}))
+            moves.append(
+                (
+                    values["id"],
+                    ctx.cycle.transition(
+                        current, wanted, at=at, actor=ctx.actor, reason=row.values.get("stage_reason")
+                    ),
+                    {},
+                )
+            )
         except InvalidTransition as exc:
             ctx.warn(row.line, "stage", f'stage "{wanted}" not applied: {exc}; the other fields were updated')
     ctx.repo.update(Person, [values for _, values in updates])

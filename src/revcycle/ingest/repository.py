@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import FromClause, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from revcycle.cycle.tables import Account, OpportunityContact, Person, Team
@@ -20,7 +20,7 @@ Existing = tuple[int, str | None, int | None]  # id, row hash, import run that l
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
+        yield values[start : start + _CHUNK]
 
 
 class IngestRepository:
@@ -29,7 +29,7 @@ class IngestRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def existing(self, table: Table, source: str, external_ids: Sequence[str]) -> dict[str, Existing]:
+    def existing(self, table: FromClause, source: str, external_ids: Sequence[str]) -> dict[str, Existing]:
         """Rows of `table` already stored under these external ids."""
         out: dict[str, Existing] = {}
         for chunk in _chunks(list(external_ids)):
@@ -39,7 +39,7 @@ class IngestRepository:
             out.update({row[0]: (row[1], row[2], row[3]) for row in self.session.execute(query)})
         return out
 
-    def ids(self, table: Table, source: str, external_ids: Iterable[str | None]) -> dict[str, int]:
+    def ids(self, table: FromClause, source: str, external_ids: Iterable[str | None]) -> dict[str, int]:
         """Ids of rows of `table` by external id."""
         wanted = sorted({value for value in external_ids if value})
         out: dict[str, int] = {}
@@ -82,7 +82,7 @@ class IngestRepository:
                 found[name] = team.id
         return found
 
-    def insert(self, table: Table, rows: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
+    def insert(self, table: Any, rows: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
         """Insert rows; with `returning`, their new ids in the order given."""
         if not rows:
             return []
@@ -104,13 +104,15 @@ class IngestRepository:
         ids = list(links)
         for chunk in _chunks(ids):
             self.session.execute(delete(OpportunityContact).where(OpportunityContact.opportunity_id.in_(chunk)))
-        rows = [{"opportunity_id": opp, "person_id": person, "role": role}
-                for opp, people in links.items() for person, role in people]
+        rows = [
+            {"opportunity_id": opp, "person_id": person, "role": role}
+            for opp, people in links.items()
+            for person, role in people
+        ]
         if rows:
-            self.session.execute(insert(OpportunityContact.__table__), rows)
+            self.session.execute(insert(OpportunityContact), rows)
 
     def add_issues(self, rows: list[dict[str, Any]]) -> None:
         """Store rejected rows and warnings of an import run."""
         if rows:
-            self.session.execute(insert(ImportIssue.__table__), rows)
-
+            self.session.execute(insert(ImportIssue), rows)

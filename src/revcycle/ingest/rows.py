@@ -57,8 +57,15 @@ def row_digest(values: Iterable[Any], extra: dict[str, Any] | None) -> str:
 def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
     """A fast row converter for this plan (converters are built once, not per row)."""
     steps = [
-        (fp.spec.name, fp.column, fp.rule.value, fp.rule.default, fp.rule.values, fp.spec.required,
-         converter_for(fp.spec, zone=plan.zone, date_format=fp.rule.format))
+        (
+            fp.spec.name,
+            fp.column,
+            fp.rule.value,
+            fp.rule.default,
+            fp.rule.values,
+            fp.spec.required,
+            converter_for(fp.spec, zone=plan.zone, date_format=fp.rule.format),
+        )
         for fp in plan.fields
     ]
     known = {fp.column for fp in plan.fields} | set(plan.attributes)

@@ -12,16 +12,16 @@ from typing import Any
 import pyarrow as pa
 
 from revcycle.cycle.model import Cycle
-from revcycle.ingest.fields import Kind
 from revcycle.ingest.columnar import ColumnBatch, NeedsRows, arrow_batches, convert_batch, supports_columnar
+from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import Plan, load_mapping, plan_for
 from revcycle.ingest.readers import SourceFile, open_source
 from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem, compile_plan
 from revcycle.ingest.tables import ImportRun
+from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
 from revcycle.ingest.upsert import Context, Counts
 from revcycle.ingest.writers import WRITERS
-from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
 from revcycle.pact.service import ActivePact, PactService
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
@@ -67,9 +67,19 @@ class ImportService:
         self.uow = uow
         self.batch_size = batch_size
 
-    def run(self, kind: Kind, path: Path, *, mapping: Path | None = None, fmt: str | None = None,
-            source: str | None = None, actor: str, now: datetime, report_dir: Path,
-            progress: Progress | None = None) -> ImportSummary:
+    def run(
+        self,
+        kind: Kind,
+        path: Path,
+        *,
+        mapping: Path | None = None,
+        fmt: str | None = None,
+        source: str | None = None,
+        actor: str,
+        now: datetime,
+        report_dir: Path,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
         """Import one file; bad rows are rejected into the report while the good rows go in."""
         rules = load_mapping(mapping) if mapping else None
         pact = PactService(self.uow).active()
@@ -88,13 +98,24 @@ class ImportService:
 
     def _import(self, job: _Job, pact: ActivePact, reader: SourceFile, *, columnar: bool) -> ImportSummary:
         with self.uow.begin() as session:
-            run = ImportRun(kind=job.kind.value, file=str(job.path), source_system=job.source, actor=job.actor,
-                            started_at=job.now, finished_at=job.now, inserted=0, updated=0, unchanged=0, rejected=0,
-                            warnings=0)
+            run = ImportRun(
+                kind=job.kind.value,
+                file=str(job.path),
+                source_system=job.source,
+                actor=job.actor,
+                started_at=job.now,
+                finished_at=job.now,
+                inserted=0,
+                updated=0,
+                unchanged=0,
+                rejected=0,
+                warnings=0,
+            )
             session.add(run)
             session.flush()
-            ctx = Context(session, job.source, run.id, Cycle(pact.pact), f"import:{job.source}", job.now,
-                          pact.version_id)
+            ctx = Context(
+                session, job.source, run.id, Cycle(pact.pact), f"import:{job.source}", job.now, pact.version_id
+            )
             summary = ImportSummary(job.kind, str(job.path), job.source, run.id, ctx.counts)
             convert = compile_plan(job.plan)
             optional = [fp.spec.name for fp in job.plan.fields if not fp.spec.required and fp.column]
@@ -125,8 +146,14 @@ class ImportService:
             except NeedsRows:
                 yield ColumnBatch({}, [], first_line, raw).raw_rows(), size
 
-    def _write_columns(self, ctx: Context, batch: ColumnBatch, convert: Callable[[Any], Converted | RowProblem],
-                       summary: ImportSummary, optional: list[str]) -> None:
+    def _write_columns(
+        self,
+        ctx: Context,
+        batch: ColumnBatch,
+        convert: Callable[[Any], Converted | RowProblem],
+        summary: ImportSummary,
+        optional: list[str],
+    ) -> None:
         try:
             write_touchpoint_columns(ctx, batch)
         except NeedsRows:
@@ -139,8 +166,13 @@ class ImportService:
                 summary.empty[name] = summary.empty.get(name, 0) + nulls
 
     @staticmethod
-    def _convert(ctx: Context, batch: list[Any], convert: Callable[[Any], Converted | RowProblem],
-                 summary: ImportSummary, optional: list[str]) -> list[Converted]:
+    def _convert(
+        ctx: Context,
+        batch: list[Any],
+        convert: Callable[[Any], Converted | RowProblem],
+        summary: ImportSummary,
+        optional: list[str],
+    ) -> list[Converted]:
         good: list[Converted] = []
         for raw in batch:
             result = convert(raw)
@@ -191,10 +223,14 @@ class _Report:
             self._writer = csv.writer(self._handle)
             self._writer.writerow(["file", "line", "column", "severity", "message"])
         self._writer.writerows([self.file, p.line, p.column or "", p.severity, p.message] for p in problems)
-        repo.add_issues([{"run_id": run_id, "severity": p.severity, "line": p.line, "column": p.column,
-                          "message": p.message} for p in problems])
+        repo.add_issues(
+            [
+                {"run_id": run_id, "severity": p.severity, "line": p.line, "column": p.column, "message": p.message}
+                for p in problems
+            ]
+        )
         room = 50 - len(summary.problems)
-        summary.problems.extend(problems[:max(room, 0)])
+        summary.problems.extend(problems[: max(room, 0)])
         self.count += len(problems)
         problems.clear()
 
@@ -202,6 +238,19 @@ class _Report:
 def _close_run(session: Any, run: ImportRun, counts: Counts, actor: str, now: datetime) -> None:
     run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
     run.rejected, run.warnings, run.finished_at = counts.rejected, counts.warnings, now
-    session.add(AuditLog(at=now, actor=actor, action=f"import.{run.kind}", entity="import_run", entity_id=str(run.id),
-                         detail={"file": run.file, "inserted": counts.inserted, "updated": counts.updated,
-                                 "unchanged": counts.unchanged, "rejected": counts.rejected}))
+    session.add(
+        AuditLog(
+            at=now,
+            actor=actor,
+            action=f"import.{run.kind}",
+            entity="import_run",
+            entity_id=str(run.id),
+            detail={
+                "file": run.file,
+                "inserted": counts.inserted,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "rejected": counts.rejected,
+            },
+        )
+    )

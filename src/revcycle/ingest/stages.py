@@ -20,9 +20,9 @@ def write_stages(ctx: Context, batch: list[Converted]) -> None:
     """Record each new move if the pact allows it from where the person stands at that time."""
     rows = dedupe(ctx, batch)
     known = _recorded(ctx, [row.values["external_id"] for row in rows])
-    by_id = ctx.repo.ids(Person.__table__, ctx.source, (r.values.get("person_external_id") for r in rows))  # type: ignore[arg-type]
+    by_id = ctx.repo.ids(Person.__table__, ctx.source, (r.values.get("person_external_id") for r in rows))
     by_email = {e: v[0] for e, v in ctx.repo.people_by_email(r.values.get("person_email") for r in rows).items()}
-    actors = ctx.repo.ids(AppUser.__table__, ctx.source, (r.values.get("actor_external_id") for r in rows))  # type: ignore[arg-type]
+    actors = ctx.repo.ids(AppUser.__table__, ctx.source, (r.values.get("actor_external_id") for r in rows))
     states: dict[int, tuple[str, datetime]] = ctx.cycle_repo.states({*by_id.values(), *by_email.values()})
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for row in rows:
@@ -37,8 +37,9 @@ def write_stages(ctx: Context, batch: list[Converted]) -> None:
             continue
         move = _move(ctx, row, states[person], actors)
         if move is not None:
-            moves.append((person, move, {"source_system": ctx.source, "external_id": v["external_id"],
-                                         "note": v.get("note")}))
+            moves.append(
+                (person, move, {"source_system": ctx.source, "external_id": v["external_id"], "note": v.get("note")})
+            )
             states[person] = (move.to_stage, move.at)
             ctx.counts.inserted += 1
     ctx.cycle_repo.record(moves, pact_version_id=ctx.pact_version_id)
@@ -46,7 +47,8 @@ def write_stages(ctx: Context, batch: list[Converted]) -> None:
 
 def _recorded(ctx: Context, external_ids: list[str]) -> dict[str, tuple[str, datetime]]:
     query = select(StageChange.external_id, StageChange.to_stage, StageChange.at).where(
-        StageChange.source_system == ctx.source, StageChange.external_id.in_(external_ids))
+        StageChange.source_system == ctx.source, StageChange.external_id.in_(external_ids)
+    )
     return {ext: (to, at) for ext, to, at in ctx.session.execute(query) if ext is not None}
 
 
@@ -54,16 +56,24 @@ def _already(ctx: Context, row: Converted, recorded: tuple[str, datetime]) -> No
     if recorded == (row.values["to_stage"], row.values["occurred_at"]):
         ctx.counts.unchanged += 1
     else:
-        ctx.reject(row.line, "external_id", f'move "{row.values["external_id"]}" is already recorded as '
-                   f"{recorded[0]} at {recorded[1]:%Y-%m-%d %H:%M}; a recorded move cannot be changed")
+        ctx.reject(
+            row.line,
+            "external_id",
+            f'move "{row.values["external_id"]}" is already recorded as '
+            f"{recorded[0]} at {recorded[1]:%Y-%m-%d %H:%M}; a recorded move cannot be changed",
+        )
 
 
 def _move(ctx: Context, row: Converted, state: tuple[str, datetime], actors: dict[str, int]) -> StageMoved | None:
     v = row.values
     current, entered = state
     if v["occurred_at"] < entered:
-        ctx.reject(row.line, "occurred_at", f"{v['occurred_at']:%Y-%m-%d %H:%M} is before the person entered "
-                   f'"{current}" at {entered:%Y-%m-%d %H:%M} (moves must be in time order)')
+        ctx.reject(
+            row.line,
+            "occurred_at",
+            f"{v['occurred_at']:%Y-%m-%d %H:%M} is before the person entered "
+            f'"{current}" at {entered:%Y-%m-%d %H:%M} (moves must be in time order)',
+        )
         return None
     actor_key = v.get("actor_external_id")
     if actor_key and actor_key not in actors:

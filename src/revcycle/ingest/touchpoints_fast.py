@@ -18,8 +18,18 @@ from revcycle.store.bulk import insert_rows, select_where_in
 
 __all__ = ["write_touchpoint_columns"]
 
-_COLUMNS = ("type", "channel", "content", "content_stage", "url", "utm_source", "utm_medium", "utm_campaign",
-            "utm_term", "utm_content")
+_COLUMNS = (
+    "type",
+    "channel",
+    "content",
+    "content_stage",
+    "url",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+)
 
 
 def _ids(ctx: Context, table: str, column: str, keys: list[Any]) -> dict[str, int]:
@@ -39,9 +49,16 @@ def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
     ext = _list(batch, "external_id")
     if len(set(ext)) != len(ext):
         raise NeedsRows("repeated external ids in the batch")
-    existing = {row[0]: row[1:] for row in select_where_in(
-        ctx.session, "SELECT external_id, id, row_hash, import_run_id FROM touchpoint "
-        "WHERE source_system = :source AND external_id IN :values", ext, source=ctx.source)}
+    existing = {
+        row[0]: row[1:]
+        for row in select_where_in(
+            ctx.session,
+            "SELECT external_id, id, row_hash, import_run_id FROM touchpoint "
+            "WHERE source_system = :source AND external_id IN :values",
+            ext,
+            source=ctx.source,
+        )
+    }
     if any(found[2] == ctx.run_id for found in existing.values()):
         raise NeedsRows("an id repeated from an earlier batch")
     person_keys, person_emails = _list(batch, "person_external_id"), _list(batch, "person_email")
@@ -49,18 +66,28 @@ def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
     by_email = _ids(ctx, "person", "email", person_emails)
     campaigns = _ids(ctx, "campaign", "external_id", _list(batch, "campaign_external_id"))
     users = _ids(ctx, "app_user", "external_id", _list(batch, "user_external_id"))
-    people = [by_key.get(k) if k is not None else by_email.get(e) for k, e in zip(person_keys, person_emails, strict=True)]
+    people = [
+        by_key.get(k) if k is not None else by_email.get(e) for k, e in zip(person_keys, person_emails, strict=True)
+    ]
     wanted = [_list(batch, "campaign_external_id"), _list(batch, "user_external_id")]
     if any(p is None for p in people) or any(
-        key is not None and key not in known for keys, known in zip(wanted, (campaigns, users), strict=True)
+        key is not None and key not in known
+        for keys, known in zip(wanted, (campaigns, users), strict=True)
         for key in keys
     ):
         raise NeedsRows("unknown references: the row path names each")
     _write(ctx, batch, ext, existing, people, campaigns, users)
 
 
-def _write(ctx: Context, batch: ColumnBatch, ext: list[str], existing: dict[str, Any], people: list[Any],
-           campaigns: dict[str, int], users: dict[str, int]) -> None:
+def _write(
+    ctx: Context,
+    batch: ColumnBatch,
+    ext: list[str],
+    existing: dict[str, Any],
+    people: list[Any],
+    campaigns: dict[str, int],
+    users: dict[str, int],
+) -> None:
     stored = _stored_times(ctx, batch.columns["occurred_at"])
     times = batch.columns["occurred_at"].to_pylist()
     campaign_ids = [campaigns.get(k) if k else None for k in _list(batch, "campaign_external_id")]
@@ -76,10 +103,26 @@ def _write(ctx: Context, batch: ColumnBatch, ext: list[str], existing: dict[str,
         if digest == digests[i]:
             ctx.counts.unchanged += 1
             continue
-        updates.append(dict(zip(("person_id", *_COLUMNS, "campaign_id", "user_id"), rows[i], strict=True))
-                       | {"id": id_, "row_hash": digests[i], "import_run_id": ctx.run_id, "occurred_at": times[i]})
-    insert_rows(ctx.session, "touchpoint", ("source_system", "external_id", "row_hash", "import_run_id", "person_id",
-                                            *_COLUMNS, "campaign_id", "user_id", "occurred_at"), inserts)
+        updates.append(
+            dict(zip(("person_id", *_COLUMNS, "campaign_id", "user_id"), rows[i], strict=True))
+            | {"id": id_, "row_hash": digests[i], "import_run_id": ctx.run_id, "occurred_at": times[i]}
+        )
+    insert_rows(
+        ctx.session,
+        "touchpoint",
+        (
+            "source_system",
+            "external_id",
+            "row_hash",
+            "import_run_id",
+            "person_id",
+            *_COLUMNS,
+            "campaign_id",
+            "user_id",
+            "occurred_at",
+        ),
+        inserts,
+    )
     ctx.repo.update(Touchpoint, updates)
     ctx.counts.inserted += len(inserts)
     ctx.counts.updated += len(updates)

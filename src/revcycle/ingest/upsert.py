@@ -79,13 +79,18 @@ def dedupe(ctx: Context, batch: list[Converted]) -> list[Converted]:
         elif seen.row_hash == row.row_hash:
             ctx.counts.unchanged += 1
         else:
-            ctx.reject(row.line, "external_id", f'external_id "{key}" appears earlier in this file (line {seen.line}) '
-                       "with different values (an id may appear once per file)")
+            ctx.reject(
+                row.line,
+                "external_id",
+                f'external_id "{key}" appears earlier in this file (line {seen.line}) '
+                "with different values (an id may appear once per file)",
+            )
     return list(first.values())
 
 
-def upsert(ctx: Context, model: type[Base], items: list[tuple[Converted, dict[str, Any]]], *,
-           returning: bool = False) -> list[Written]:
+def upsert(
+    ctx: Context, model: type[Base], items: list[tuple[Converted, dict[str, Any]]], *, returning: bool = False
+) -> list[Written]:
     """Insert new rows and update changed ones (matched by external id); identical rows are left alone."""
     table: Table = model.__table__  # type: ignore[assignment]
     existing = ctx.repo.existing(table, ctx.source, [row.values["external_id"] for row, _ in items])
@@ -100,8 +105,12 @@ def upsert(ctx: Context, model: type[Base], items: list[tuple[Converted, dict[st
         elif found[1] == row.row_hash:
             ctx.counts.unchanged += 1
         elif found[2] == ctx.run_id:
-            ctx.reject(row.line, "external_id", f'external_id "{row.values["external_id"]}" appears earlier '
-                       "in this file with different values (an id may appear once per file)")
+            ctx.reject(
+                row.line,
+                "external_id",
+                f'external_id "{row.values["external_id"]}" appears earlier '
+                "in this file with different values (an id may appear once per file)",
+            )
         else:
             updates.append({**stamped, "id": found[0]})
             written.append(Written(row, values, found[0], new=False))

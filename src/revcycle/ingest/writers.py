@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import FromClause, select
 
 from revcycle.cycle.model import StageMoved
 from revcycle.cycle.tables import Account, AppUser, Campaign, Opportunity, Person, Touchpoint
@@ -24,7 +24,7 @@ __all__ = ["WRITERS", "react"]
 _PLURAL = {"person": "people", "user": "users", "account": "accounts", "campaign": "campaigns"}
 
 
-def _table(model: Any) -> Table:
+def _table(model: Any) -> FromClause:
     return model.__table__  # type: ignore[no-any-return]
 
 
@@ -45,11 +45,22 @@ def _missing(ctx: Context, row: Converted, refs: list[tuple[str, dict[str, int],
 def write_users(ctx: Context, batch: list[Converted]) -> None:
     rows = dedupe(ctx, batch)
     teams = ctx.repo.team_ids(row.values["team"] for row in rows)
-    items = [(row, {"email": row.values.get("email"), "name": row.values.get("name"),
-                    "team_id": teams[row.values["team"]], "time_zone": row.values.get("time_zone"),
-                    "capacity": row.values.get("capacity"), "working_hours": row.values.get("working_hours"),
-                    "working_days": row.values.get("working_days"), "time_off": row.values.get("time_off")})
-             for row in rows]
+    items = [
+        (
+            row,
+            {
+                "email": row.values.get("email"),
+                "name": row.values.get("name"),
+                "team_id": teams[row.values["team"]],
+                "time_zone": row.values.get("time_zone"),
+                "capacity": row.values.get("capacity"),
+                "working_hours": row.values.get("working_hours"),
+                "working_days": row.values.get("working_days"),
+                "time_off": row.values.get("time_off"),
+            },
+        )
+        for row in rows
+    ]
     written = upsert(ctx, AppUser, items, returning=True)
     managers = _resolve(ctx, AppUser, [w.row for w in written], "manager_external_id")
     links = []
@@ -70,10 +81,21 @@ def write_accounts(ctx: Context, batch: list[Converted]) -> None:
         if _missing(ctx, row, [("owner_external_id", owners, "user")]):
             continue
         v = row.values
-        items.append((row, {"name": v["name"], "domain": v.get("domain"), "industry": v.get("industry"),
-                            "employees": v.get("employees"), "country": v.get("country"),
-                            "technologies": v.get("technologies"), "owner_id": owners.get(v.get("owner_external_id") or ""),
-                            "created_at": v.get("created_at")}))
+        items.append(
+            (
+                row,
+                {
+                    "name": v["name"],
+                    "domain": v.get("domain"),
+                    "industry": v.get("industry"),
+                    "employees": v.get("employees"),
+                    "country": v.get("country"),
+                    "technologies": v.get("technologies"),
+                    "owner_id": owners.get(v.get("owner_external_id") or ""),
+                    "created_at": v.get("created_at"),
+                },
+            )
+        )
     upsert(ctx, Account, items)
 
 
@@ -85,9 +107,19 @@ def write_campaigns(ctx: Context, batch: list[Converted]) -> None:
         if v.get("start_date") and v.get("end_date") and v["end_date"] < v["start_date"]:
             ctx.reject(row.line, "end_date", "the campaign ends before it starts")
             continue
-        items.append((row, {"name": v["name"], "channel": v.get("channel"), "start_date": v.get("start_date"),
-                            "end_date": v.get("end_date"), "cost": v.get("cost"),
-                            "currency": v.get("currency") or "USD"}))
+        items.append(
+            (
+                row,
+                {
+                    "name": v["name"],
+                    "channel": v.get("channel"),
+                    "start_date": v.get("start_date"),
+                    "end_date": v.get("end_date"),
+                    "cost": v.get("cost"),
+                    "currency": v.get("currency") or "USD",
+                },
+            )
+        )
     upsert(ctx, Campaign, items)
 
 
@@ -99,18 +131,22 @@ def _people(ctx: Context, rows: list[Converted], id_field: str, email_field: str
     return found
 
 
-def _person_of(ctx: Context, row: Converted, people: dict[tuple[str, str], int], id_field: str,
-               email_field: str) -> int | None:
+def _person_of(
+    ctx: Context, row: Converted, people: dict[tuple[str, str], int], id_field: str, email_field: str
+) -> int | None:
     """The person a row refers to, or None after rejecting the row."""
     key = row.values.get(id_field)
     email = row.values.get(email_field)
     if not key and not email:
         ctx.reject(row.line, id_field, f"give {id_field} or {email_field}")
         return None
-    person = people.get(("id", key)) if key else people.get(("email", email))
+    person = people.get(("id", str(key))) if key else people.get(("email", str(email)))
     if person is None:
-        ctx.reject(row.line, id_field if key else email_field,
-                   f'person "{key or email}" is not in the store (import the people first)')
+        ctx.reject(
+            row.line,
+            id_field if key else email_field,
+            f'person "{key or email}" is not in the store (import the people first)',
+        )
     return person
 
 
@@ -122,18 +158,32 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
     items = []
     for row in rows:
         person = _person_of(ctx, row, people, "person_external_id", "person_email")
-        if person is None or _missing(ctx, row, [("campaign_external_id", campaigns, "campaign"),
-                                                 ("user_external_id", users, "user")]):
+        if person is None or _missing(
+            ctx, row, [("campaign_external_id", campaigns, "campaign"), ("user_external_id", users, "user")]
+        ):
             continue
         v = row.values
-        items.append((row, {
-            "person_id": person, "type": v["type"], "channel": v.get("channel"),
-            "campaign_id": campaigns.get(v.get("campaign_external_id") or ""), "content": v.get("content"),
-            "content_stage": v.get("content_stage"), "url": v.get("url"), "utm_source": v.get("utm_source"),
-            "utm_medium": v.get("utm_medium"), "utm_campaign": v.get("utm_campaign"),
-            "utm_term": v.get("utm_term"), "utm_content": v.get("utm_content"),
-            "occurred_at": v["occurred_at"], "user_id": users.get(v.get("user_external_id") or ""),
-        }))
+        items.append(
+            (
+                row,
+                {
+                    "person_id": person,
+                    "type": v["type"],
+                    "channel": v.get("channel"),
+                    "campaign_id": campaigns.get(v.get("campaign_external_id") or ""),
+                    "content": v.get("content"),
+                    "content_stage": v.get("content_stage"),
+                    "url": v.get("url"),
+                    "utm_source": v.get("utm_source"),
+                    "utm_medium": v.get("utm_medium"),
+                    "utm_campaign": v.get("utm_campaign"),
+                    "utm_term": v.get("utm_term"),
+                    "utm_content": v.get("utm_content"),
+                    "occurred_at": v["occurred_at"],
+                    "user_id": users.get(v.get("user_external_id") or ""),
+                },
+            )
+        )
     written = upsert(ctx, Touchpoint, items)
     first: dict[int, datetime] = {}
     for item in written:
@@ -165,38 +215,72 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
 def write_opportunities(ctx: Context, batch: list[Converted]) -> None:
     rows = [row for row in dedupe(ctx, batch) if _dates_ok(ctx, row)]
     people = _resolve(ctx, Person, rows, "person_external_id")
-    contacts = ctx.repo.ids(_table(Person), ctx.source,
-                            (c for row in rows for c in row.values.get("contact_external_ids") or []))
+    contacts = ctx.repo.ids(
+        _table(Person), ctx.source, (c for row in rows for c in row.values.get("contact_external_ids") or [])
+    )
     accounts = _resolve(ctx, Account, rows, "account_external_id")
     owners = _resolve(ctx, AppUser, rows, "owner_external_id")
-    person_accounts = dict(ctx.session.execute(select(Person.id, Person.account_id)
-                                               .where(Person.id.in_(list(people.values())))).all())
+    person_accounts: dict[int, int | None] = {
+        key: value
+        for key, value in ctx.session.execute(
+            select(Person.id, Person.account_id).where(Person.id.in_(list(people.values())))
+        )
+    }
     old = _statuses(ctx, [row.values["external_id"] for row in rows])
     items = []
     for row in rows:
         missing_contact = next((c for c in row.values.get("contact_external_ids") or [] if c not in contacts), None)
         if missing_contact:
-            ctx.reject(row.line, "contact_external_ids", f'person "{missing_contact}" is not in the store (import the people first)')
+            ctx.reject(
+                row.line,
+                "contact_external_ids",
+                f'person "{missing_contact}" is not in the store (import the people first)',
+            )
             continue
-        if _missing(ctx, row, [("person_external_id", people, "person"), ("account_external_id", accounts, "account"),
-                               ("owner_external_id", owners, "user")]):
+        if _missing(
+            ctx,
+            row,
+            [
+                ("person_external_id", people, "person"),
+                ("account_external_id", accounts, "account"),
+                ("owner_external_id", owners, "user"),
+            ],
+        ):
             continue
         v = row.values
         person = people.get(v.get("person_external_id") or "")
-        items.append((row, {
-            "name": v.get("name"), "person_id": person, "owner_id": owners.get(v.get("owner_external_id") or ""),
-            "account_id": accounts.get(v.get("account_external_id") or "") or person_accounts.get(person),
-            "amount": v.get("amount"), "currency": v.get("currency") or "USD", "kind": v.get("kind") or "new_business",
-            "status": v.get("status") or "open", "stage": v.get("stage"), "created_at": v.get("created_at"),
-            "closed_at": v.get("closed_at"), "lost_reason": v.get("lost_reason"),
-        }))
+        items.append(
+            (
+                row,
+                {
+                    "name": v.get("name"),
+                    "person_id": person,
+                    "owner_id": owners.get(v.get("owner_external_id") or ""),
+                    "account_id": accounts.get(v.get("account_external_id") or "")
+                    or (person_accounts.get(person) if person else None),
+                    "amount": v.get("amount"),
+                    "currency": v.get("currency") or "USD",
+                    "kind": v.get("kind") or "new_business",
+                    "status": v.get("status") or "open",
+                    "stage": v.get("stage"),
+                    "created_at": v.get("created_at"),
+                    "closed_at": v.get("closed_at"),
+                    "lost_reason": v.get("lost_reason"),
+                },
+            )
+        )
     written = upsert(ctx, Opportunity, items, returning=True)
-    ctx.repo.replace_contacts({
-        w.id: ([(w.values["person_id"], "primary")] if w.values["person_id"] else [])
-        + [(contacts[c], None) for c in w.row.values.get("contact_external_ids") or []
-           if contacts[c] != w.values["person_id"]]
-        for w in written
-    })
+    ctx.repo.replace_contacts(
+        {
+            w.id: ([(w.values["person_id"], "primary")] if w.values["person_id"] else [])
+            + [
+                (contacts[c], None)
+                for c in w.row.values.get("contact_external_ids") or []
+                if contacts[c] != w.values["person_id"]
+            ]
+            for w in written
+        }
+    )
     _check_won_before_first_touch(ctx, written)
     events: list[tuple[int, CycleEvent, datetime]] = []
     for w in written:
@@ -217,12 +301,14 @@ def _dates_ok(ctx: Context, row: Converted) -> bool:
 
 def _statuses(ctx: Context, external_ids: list[str]) -> dict[str, str]:
     query = select(Opportunity.external_id, Opportunity.status).where(
-        Opportunity.source_system == ctx.source, Opportunity.external_id.in_(external_ids))
+        Opportunity.source_system == ctx.source, Opportunity.external_id.in_(external_ids)
+    )
     return {ext: status for ext, status in ctx.session.execute(query) if ext is not None}
 
 
-def _opportunity_events(values: dict[str, Any], old_status: str | None, now: datetime
-                        ) -> list[tuple[int, CycleEvent, datetime]]:
+def _opportunity_events(
+    values: dict[str, Any], old_status: str | None, now: datetime
+) -> list[tuple[int, CycleEvent, datetime]]:
     person = values["person_id"]
     if person is None:
         return []
@@ -239,15 +325,23 @@ def _opportunity_events(values: dict[str, Any], old_status: str | None, now: dat
 def _check_won_before_first_touch(ctx: Context, written: list[Any]) -> None:
     won = [w for w in written if w.values["status"] == "won" and w.values["person_id"]]
     firsts = ctx.cycle_repo.first_touch_times(w.values["person_id"] for w in won)
-    created = dict(ctx.session.execute(select(Person.id, Person.created_at)
-                                       .where(Person.id.in_([w.values["person_id"] for w in won]))).all())
+    created: dict[int, datetime] = {
+        key: value
+        for key, value in ctx.session.execute(
+            select(Person.id, Person.created_at).where(Person.id.in_([w.values["person_id"] for w in won]))
+        )
+    }
     for w in won:
         pid = w.values["person_id"]
         first = min(filter(None, [firsts.get(pid), _aware(created.get(pid))]), default=None)
         if first is not None and w.values["closed_at"] < first:
-            ctx.warn(w.row.line, "closed_at", f'opportunity "{w.row.values["external_id"]}" was won at '
-                     f'{w.values["closed_at"]:%Y-%m-%d %H:%M} UTC, before its lead\'s first contact at '
-                     f'{first:%Y-%m-%d %H:%M} UTC')
+            ctx.warn(
+                w.row.line,
+                "closed_at",
+                f'opportunity "{w.row.values["external_id"]}" was won at '
+                f"{w.values['closed_at']:%Y-%m-%d %H:%M} UTC, before its lead's first contact at "
+                f"{first:%Y-%m-%d %H:%M} UTC",
+            )
 
 
 def _aware(value: datetime | None) -> datetime | None:

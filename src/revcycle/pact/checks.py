@@ -12,12 +12,23 @@ from revcycle.pact.schema import Pact
 __all__ = ["ACCOUNT_FIELDS", "PERSON_FIELDS", "check"]
 
 PERSON_FIELDS = frozenset(
-    {"email", "email_domain", "first_name", "last_name", "title", "seniority", "department", "country",
-     "persona", "stage", "created_at", "source_system", "external_id"}
+    {
+        "email",
+        "email_domain",
+        "first_name",
+        "last_name",
+        "title",
+        "seniority",
+        "department",
+        "country",
+        "persona",
+        "stage",
+        "created_at",
+        "source_system",
+        "external_id",
+    }
 )
-ACCOUNT_FIELDS = frozenset(
-    {"name", "domain", "industry", "employees", "country", "technologies", "created_at"}
-)
+ACCOUNT_FIELDS = frozenset({"name", "domain", "industry", "employees", "country", "technologies", "created_at"})
 
 
 def check(pact: Pact) -> list[PactIssue]:
@@ -113,17 +124,22 @@ def _sla(pact: Pact) -> Iterator[PactIssue]:
     tiers = pact.sla.sales.first_contact
     catch_all = [i for i, t in enumerate(tiers) if t.lead_value is None and t.when is None]
     for i in catch_all[1:]:
-        yield PactIssue(f"sla.sales.first_contact[{i}]", f"overlaps sla.sales.first_contact[{catch_all[0]}]: "
-                        "both apply to every lead (give one a lead_value range or a when condition)")
+        yield PactIssue(
+            f"sla.sales.first_contact[{i}]",
+            f"overlaps sla.sales.first_contact[{catch_all[0]}]: "
+            "both apply to every lead (give one a lead_value range or a when condition)",
+        )
     ranged = [(i, t.lead_value) for i, t in enumerate(tiers) if t.lead_value is not None]
     for i, value in ranged:
         if value.max is not None and value.max <= value.min:
             yield PactIssue(f"sla.sales.first_contact[{i}].lead_value", "max must be above min")
     for a, (i, first) in enumerate(ranged):
-        for j, second in ranged[a + 1:]:
+        for j, second in ranged[a + 1 :]:
             if _overlap(first.min, first.max, second.min, second.max):
-                yield PactIssue(f"sla.sales.first_contact[{j}].lead_value",
-                                f"overlaps sla.sales.first_contact[{i}].lead_value (ranges are [min, max))")
+                yield PactIssue(
+                    f"sla.sales.first_contact[{j}].lead_value",
+                    f"overlaps sla.sales.first_contact[{i}].lead_value (ranges are [min, max))",
+                )
     names = [tier.name for tier in tiers]
     for i, name in enumerate(names):
         if names.index(name) != i:

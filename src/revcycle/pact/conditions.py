@@ -1,14 +1,14 @@
 """A small, safe condition language written as data (never `eval`), and its pure evaluator.
 
-    {all: [...]} {any: [...]} {not: {...}}
-    {field: person.seniority, gte: director}       eq ne in not_in gt gte lt lte contains matches exists
-    {touches: {type: download, content_stage: bottom}, at_least: 2, within: 30d}
+{all: [...]} {any: [...]} {not: {...}}
+{field: person.seniority, gte: director}       eq ne in not_in gt gte lt lte contains matches exists
+{touches: {type: download, content_stage: bottom}, at_least: 2, within: 30d}
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -68,9 +68,19 @@ class FieldTest(_Strict):
 
     def operators(self) -> dict[str, Any]:
         """The operators this test uses, by name."""
-        values = {"eq": self.eq, "ne": self.ne, "in": self.in_, "not_in": self.not_in, "gt": self.gt,
-                  "gte": self.gte, "lt": self.lt, "lte": self.lte, "contains": self.contains,
-                  "matches": self.matches, "exists": self.exists}
+        values = {
+            "eq": self.eq,
+            "ne": self.ne,
+            "in": self.in_,
+            "not_in": self.not_in,
+            "gt": self.gt,
+            "gte": self.gte,
+            "lt": self.lt,
+            "lte": self.lte,
+            "contains": self.contains,
+            "matches": self.matches,
+            "exists": self.exists,
+        }
         return {name: value for name, value in values.items() if value is not None}
 
 
@@ -203,9 +213,9 @@ def field_value(name: str, facts: Facts) -> Any:
 
 def _test_field(test: FieldTest, facts: Facts) -> bool:
     value = field_value(test.field, facts)
-    (operator, wanted), = test.operators().items()
+    ((operator, wanted),) = test.operators().items()
     if operator == "exists":
-        return (value is not None) == wanted
+        return bool((value is not None) == wanted)
     if value is None:
         return operator in ("ne", "not_in")
     if test.field == "person.seniority":
@@ -224,19 +234,18 @@ def _compare(operator: str, value: Any, wanted: Any) -> bool:
         if operator in ("contains", "matches"):
             text = value if isinstance(value, str | list) else str(value)
             if operator == "contains":
-                return wanted in text
+                return bool(wanted in text)
             return re.search(wanted, str(text)) is not None
-        return bool(
-            {
-                "eq": lambda: value == wanted,
-                "ne": lambda: value != wanted,
-                "in": lambda: value in wanted,
-                "not_in": lambda: value not in wanted,
-                "gt": lambda: value > wanted,
-                "gte": lambda: value >= wanted,
-                "lt": lambda: value < wanted,
-                "lte": lambda: value <= wanted,
-            }[operator]()
-        )
+        checks: dict[str, Callable[[], Any]] = {
+            "eq": lambda: value == wanted,
+            "ne": lambda: value != wanted,
+            "in": lambda: value in wanted,
+            "not_in": lambda: value not in wanted,
+            "gt": lambda: value > wanted,
+            "gte": lambda: value >= wanted,
+            "lt": lambda: value < wanted,
+            "lte": lambda: value <= wanted,
+        }
+        return bool(checks[operator]())
     except TypeError:
         return False

@@ -52,11 +52,26 @@ class PactService:
             latest = repo.latest()
             if latest is not None and latest.sha256 == digest:
                 return _active(latest), False
-            version = PactVersion(number=repo.next_number(), name=pact.name, label=pact.version, text=text,
-                                  sha256=digest, author=author, applied_at=now)
+            version = PactVersion(
+                number=repo.next_number(),
+                name=pact.name,
+                label=pact.version,
+                text=text,
+                sha256=digest,
+                author=author,
+                applied_at=now,
+            )
             repo.add(version)
-            session.add(AuditLog(at=now, actor=author, action="pact.apply", entity="pact_version",
-                                 entity_id=str(version.number), detail={"file": str(path), "sha256": digest}))
+            session.add(
+                AuditLog(
+                    at=now,
+                    actor=author,
+                    action="pact.apply",
+                    entity="pact_version",
+                    entity_id=str(version.number),
+                    detail={"file": str(path), "sha256": digest},
+                )
+            )
             return _active(version), True
 
     def active(self) -> ActivePact:
@@ -64,8 +79,9 @@ class PactService:
         with self.uow.begin() as session:
             latest = PactRepository(session).latest()
             if latest is None:
-                raise NotFound("no pact has been applied yet: run `revcycle pact apply FILE` "
-                               "(or `revcycle pact apply --example`)")
+                raise NotFound(
+                    "no pact has been applied yet: run `revcycle pact apply FILE` (or `revcycle pact apply --example`)"
+                )
             return _active(latest)
 
     def resolve(self, ref: str) -> tuple[Pact, str]:
@@ -80,7 +96,9 @@ class PactService:
             version = PactRepository(session).get(int(number))
             if version is None:
                 raise NotFound(f"there is no stored pact version {number}")
-            return load_pact(version.text, source=f"v{number}"), f"v{number} ({version.author}, {version.applied_at:%Y-%m-%d %H:%M})"
+            return load_pact(
+                version.text, source=f"v{number}"
+            ), f"v{number} ({version.author}, {version.applied_at:%Y-%m-%d %H:%M})"
 
     def diff(self, old: str, new: str) -> tuple[str, str, dict[str, list[str]]]:
         """The section-by-section changes from one pact (file or version) to another."""
@@ -90,5 +108,11 @@ class PactService:
 
 
 def _active(version: PactVersion) -> ActivePact:
-    return ActivePact(load_pact(version.text, source=f"v{version.number}"), version.number, version.id,
-                      version.author, version.applied_at, version.text)
+    return ActivePact(
+        load_pact(version.text, source=f"v{version.number}"),
+        version.number,
+        version.id,
+        version.author,
+        version.applied_at,
+        version.text,
+    )

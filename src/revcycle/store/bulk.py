@@ -21,8 +21,9 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def select_where_in(session: Session, sql: str, values: Sequence[Any], *, integers: bool = False,
-                    **params: Any) -> list[Any]:
+def select_where_in(
+    session: Session, sql: str, values: Sequence[Any], *, integers: bool = False, **params: Any
+) -> list[Any]:
     """Run `sql`, whose `:values` stands for a list, with one parameter however long the list is."""
     if not values:
         return []
@@ -57,8 +58,9 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
     """INSERT many rows through the driver's executemany (values already in stored form)."""
     if not rows:
         return
-    execute_many(session, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})",
-                 rows)
+    execute_many(
+        session, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})", rows
+    )
 
 
 def execute_many(session: Session, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -66,4 +68,4 @@ def execute_many(session: Session, sql: str, rows: Sequence[Sequence[Any]]) -> N
     if rows:
         if _dialect(session) != "sqlite":
             sql = sql.replace("?", "%s")
-        session.connection().exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
+        session.connection().exec_driver_sql(sql, list(rows))

@@ -13,7 +13,6 @@ def metadata() -> MetaData:
     import revcycle.ingest.tables
     import revcycle.pact.tables
     import revcycle.store.tables  # noqa: F401
-
     from revcycle.store.base import Base
 
     return Base.metadata

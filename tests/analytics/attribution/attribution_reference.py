@@ -92,9 +92,7 @@ def touch_weights(model: str, direct: str = "direct", **parameters: float) -> We
         "position_weights": lambda j: _positional(
             len(j.channels), parameters["first"], parameters["middle"], parameters["last"]
         ),
-        "w_shaped": lambda j: _milestones(
-            len(j.channels), [0, j.lead_index or 0, j.opportunity_index or 0], 0.3, 0.1
-        ),
+        "w_shaped": lambda j: _milestones(len(j.channels), [0, j.lead_index or 0, j.opportunity_index or 0], 0.3, 0.1),
         "full_path": lambda j: _milestones(
             len(j.channels),
             [0, j.lead_index or 0, j.opportunity_index or 0, len(j.channels) - 1],
@@ -102,16 +100,13 @@ def touch_weights(model: str, direct: str = "direct", **parameters: float) -> We
             0.1,
         ),
         "time_decay": lambda j: [
-            0.5 ** ((s - min(j.seconds_before)) / (parameters["half_life_days"] * 86_400.0))
-            for s in j.seconds_before
+            0.5 ** ((s - min(j.seconds_before)) / (parameters["half_life_days"] * 86_400.0)) for s in j.seconds_before
         ],
     }
     return rules[model]
 
 
-def reference_credits(
-    journeys: Sequence[Journey], shares_of: Callable[[Journey], dict[str, float]]
-) -> pd.DataFrame:
+def reference_credits(journeys: Sequence[Journey], shares_of: Callable[[Journey], dict[str, float]]) -> pd.DataFrame:
     """Conversions and value credited per (journey, channel), from a per-journey share function."""
     rows = [
         {

@@ -55,9 +55,7 @@ def test_every_model_credits_each_journey_exactly_its_conversions_and_value(
 
 
 def test_an_unknown_model_name_is_an_error_that_lists_the_known_ones() -> None:
-    with pytest.raises(
-        AttributionError, match="unknown attribution model 'last_click'; known models: first_touch"
-    ):
+    with pytest.raises(AttributionError, match="unknown attribution model 'last_click'; known models: first_touch"):
         attribute([Journey(("a",))], "last_click")
 
 
@@ -96,9 +94,7 @@ def test_milestones_are_not_needed_on_journeys_that_did_not_convert() -> None:
     ("weights", "message"),
     [((0.5, 0.5, 0.5), "must sum to 1"), ((1.2, 0.0, -0.2), "last must be finite and >= 0")],
 )
-def test_custom_position_weights_must_be_a_split_of_one(
-    weights: tuple[float, float, float], message: str
-) -> None:
+def test_custom_position_weights_must_be_a_split_of_one(weights: tuple[float, float, float], message: str) -> None:
     first, middle, last = weights
     with pytest.raises(AttributionError, match=message):
         attribute([Journey(("a",))], "position_weights", first=first, middle=middle, last=last)

@@ -51,9 +51,7 @@ def test_a_milestone_outside_the_journey_is_rejected() -> None:
 
 
 def test_conventions_describe_every_choice_that_changes_the_numbers() -> None:
-    text = Conventions(
-        collapse_repeats=False, include_non_converting=False, direct_channel="(none)"
-    ).describe()
+    text = Conventions(collapse_repeats=False, include_non_converting=False, direct_channel="(none)").describe()
     assert "repeats of a channel kept" in text
     assert "non-converting journeys ignored" in text
     assert "'(none)'" in text
@@ -119,9 +117,7 @@ def test_building_from_columns_names_the_journey_with_a_bad_count() -> None:
 
 def test_building_from_columns_rejects_a_journey_without_touches() -> None:
     with pytest.raises(AttributionError, match="journey 1 has no touch"):
-        JourneyTable.from_arrays(
-            ["a"], codes=[0], offsets=[0, 1, 1], conversions=[1, 1], values=[0, 0], nulls=[0, 0]
-        )
+        JourneyTable.from_arrays(["a"], codes=[0], offsets=[0, 1, 1], conversions=[1, 1], values=[0, 0], nulls=[0, 0])
 
 
 def test_building_from_columns_rejects_codes_without_a_channel_name() -> None:

@@ -134,9 +134,7 @@ def test_order_one_conversion_probability_matches_path_enumeration(journeys: lis
 @given(
     journeys=st.lists(
         st.builds(
-            lambda channels, conversions, nulls: Journey(
-                tuple(sorted(channels)), (), conversions, 0.0, nulls
-            ),
+            lambda channels, conversions, nulls: Journey(tuple(sorted(channels)), (), conversions, 0.0, nulls),
             st.sets(st.sampled_from(small_channels), min_size=1),
             st.integers(0, 5).map(float),
             st.integers(0, 5).map(float),
@@ -159,9 +157,7 @@ def test_order_one_conversion_probability_equals_the_full_enumeration_of_an_acyc
 @pytest.mark.parametrize("order", [1, 2, 3])
 @settings(max_examples=40, deadline=None)
 @given(journeys=journey_lists(max_size=10, max_touches=5))
-def test_removal_effects_match_a_pandas_chain_solved_by_matrix_powers(
-    order: int, journeys: list[Journey]
-) -> None:
+def test_removal_effects_match_a_pandas_chain_solved_by_matrix_powers(order: int, journeys: list[Journey]) -> None:
     shaped = [collapse(journey) for journey in journeys]
     assume(order <= max(len(j.channels) for j in shaped))
     result = attribute(journeys, "markov", order=order)
@@ -179,9 +175,7 @@ def test_removal_effects_match_a_pandas_chain_solved_by_matrix_powers(
 
 def test_an_order_higher_than_the_longest_path_is_an_error() -> None:
     journeys = [Journey(("A", "B")), Journey(("B", "B", "B"), conversions=0, nulls=1)]
-    with pytest.raises(
-        AttributionError, match=r"order 3 is higher than the longest path in the data \(2 touches\)"
-    ):
+    with pytest.raises(AttributionError, match=r"order 3 is higher than the longest path in the data \(2 touches\)"):
         attribute(journeys, "markov", order=3)
 
 

@@ -167,9 +167,7 @@ RULES: list[tuple[str, dict[str, Any]]] = [
 def test_every_rule_model_matches_a_plain_per_journey_reimplementation(
     model: str, parameters: dict[str, Any], collapse_repeats: bool, journeys: list[Journey]
 ) -> None:
-    result = attribute(
-        journeys, model, conventions=Conventions(collapse_repeats=collapse_repeats), **parameters
-    )
+    result = attribute(journeys, model, conventions=Conventions(collapse_repeats=collapse_repeats), **parameters)
     shaped = [collapse(j) if collapse_repeats else j for j in journeys]
     weights = touch_weights(model, **parameters)
     expected = reference_credits(shaped, lambda j: shares_from_weights(j, weights(j)))

@@ -83,9 +83,7 @@ def test_shapley_values_add_up_to_the_grand_coalition(journeys: list[Journey]) -
 
 
 together = st.lists(
-    st.tuples(
-        st.lists(st.sampled_from(FEW), max_size=3), st.booleans(), st.integers(0, 3), st.integers(0, 3)
-    ),
+    st.tuples(st.lists(st.sampled_from(FEW), max_size=3), st.booleans(), st.integers(0, 3), st.integers(0, 3)),
     min_size=1,
     max_size=8,
 ).filter(lambda rows: any(r[1] and r[2] > 0 for r in rows))
@@ -98,9 +96,7 @@ def test_two_channels_that_always_appear_together_get_equal_credit(
     variant: str, rows: list[tuple[list[str], bool, int, int]]
 ) -> None:
     journeys = [
-        Journey(
-            (*base, "twin_a", "twin_b") if with_twins else (*base, "solo"), (), float(conv), 0.0, float(nulls)
-        )
+        Journey((*base, "twin_a", "twin_b") if with_twins else (*base, "solo"), (), float(conv), 0.0, float(nulls))
         for base, with_twins, conv, nulls in rows
     ]
     result = attribute(journeys, "shapley", variant=variant)

@@ -87,9 +87,7 @@ def _check_order(table: JourneyTable, order: int) -> None:
         raise AttributionError(f"Markov order must be an int in 1..{MAX_ORDER}, got {order!r}")
     longest = int(table.lengths.max())
     if order > longest:
-        raise AttributionError(
-            f"Markov order {order} is higher than the longest path in the data ({longest} touches)"
-        )
+        raise AttributionError(f"Markov order {order} is higher than the longest path in the data ({longest} touches)")
 
 
 def _state_keys(table: JourneyTable, order: int) -> IntArray:
@@ -117,9 +115,7 @@ def _digits(keys: IntArray, order: int, n_channels: int) -> IntArray:
     return np.stack([(keys // base**lag) % base for lag in range(order)], axis=1)
 
 
-def _counts(
-    table: JourneyTable, touches: npt.NDArray[np.bool_], state: IntArray, n_states: int
-) -> FloatArray:
+def _counts(table: JourneyTable, touches: npt.NDArray[np.bool_], state: IntArray, n_states: int) -> FloatArray:
     """Add every step's weight: start -> first state, state -> next state, last state -> conversion/null."""
     width = n_states + 3
     conversion, null = n_states + 1, n_states + 2

@@ -92,9 +92,7 @@ def _floats(
     return array
 
 
-def _ints(
-    column: npt.ArrayLike | None, size: int, name: str, missing: int | None = None
-) -> npt.NDArray[np.int64]:
+def _ints(column: npt.ArrayLike | None, size: int, name: str, missing: int | None = None) -> npt.NDArray[np.int64]:
     if column is None and missing is not None:
         return np.full(size, missing, np.int64)
     array = np.asarray(column, np.int64)

@@ -42,9 +42,7 @@ MODELS: Mapping[str, Callable[..., Attribution]] = {
 }
 
 
-def as_table(
-    journeys: Sequence[Journey] | JourneyTable, conventions: Conventions | None = None
-) -> JourneyTable:
+def as_table(journeys: Sequence[Journey] | JourneyTable, conventions: Conventions | None = None) -> JourneyTable:
     """Shape journeys into a table; a table passes through if it was built with the same conventions."""
     if isinstance(journeys, JourneyTable):
         if conventions is not None and conventions != journeys.conventions:

@@ -40,9 +40,7 @@ class JourneyTable:
     conventions: Conventions = field(default_factory=Conventions)
 
     @classmethod
-    def from_journeys(
-        cls, journeys: Sequence[Journey], conventions: Conventions | None = None
-    ) -> JourneyTable:
+    def from_journeys(cls, journeys: Sequence[Journey], conventions: Conventions | None = None) -> JourneyTable:
         """Encode validated ``Journey`` objects, then apply the conventions."""
         if not journeys:
             raise AttributionError("no journeys to attribute")

@@ -47,9 +47,7 @@ def upgrade() -> None:
         sa.Column("attributes", sa.JSON(), nullable=True),
         sa.Column("import_run_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign")),
-        sa.UniqueConstraint(
-            "source_system", "external_id", name=op.f("uq_campaign_source_system_external_id")
-        ),
+        sa.UniqueConstraint("source_system", "external_id", name=op.f("uq_campaign_source_system_external_id")),
     )
     op.create_table(
         "import_run",
@@ -106,14 +104,10 @@ def upgrade() -> None:
         sa.Column("row_hash", sa.String(length=32), nullable=True),
         sa.Column("attributes", sa.JSON(), nullable=True),
         sa.Column("import_run_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["manager_id"], ["app_user.id"], name=op.f("fk_app_user_manager_id_app_user")
-        ),
+        sa.ForeignKeyConstraint(["manager_id"], ["app_user.id"], name=op.f("fk_app_user_manager_id_app_user")),
         sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_app_user_team_id_team")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
-        sa.UniqueConstraint(
-            "source_system", "external_id", name=op.f("uq_app_user_source_system_external_id")
-        ),
+        sa.UniqueConstraint("source_system", "external_id", name=op.f("uq_app_user_source_system_external_id")),
     )
     op.create_table(
         "import_issue",
@@ -123,9 +117,7 @@ def upgrade() -> None:
         sa.Column("line", sa.Integer(), nullable=True),
         sa.Column("column", sa.String(length=200), nullable=True),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["run_id"], ["import_run.id"], name=op.f("fk_import_issue_run_id_import_run")
-        ),
+        sa.ForeignKeyConstraint(["run_id"], ["import_run.id"], name=op.f("fk_import_issue_run_id_import_run")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_issue")),
     )
     with op.batch_alter_table("import_issue", schema=None) as batch_op:
@@ -149,9 +141,7 @@ def upgrade() -> None:
         sa.Column("import_run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"], name=op.f("fk_account_owner_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
-        sa.UniqueConstraint(
-            "source_system", "external_id", name=op.f("uq_account_source_system_external_id")
-        ),
+        sa.UniqueConstraint("source_system", "external_id", name=op.f("uq_account_source_system_external_id")),
     )
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_domain"), ["domain"], unique=False)
@@ -207,15 +197,11 @@ def upgrade() -> None:
         sa.Column("row_hash", sa.String(length=32), nullable=True),
         sa.Column("attributes", sa.JSON(), nullable=True),
         sa.Column("import_run_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["account.id"], name=op.f("fk_opportunity_account_id_account")
-        ),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], name=op.f("fk_opportunity_account_id_account")),
         sa.ForeignKeyConstraint(["owner_id"], ["app_user.id"], name=op.f("fk_opportunity_owner_id_app_user")),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_opportunity_person_id_person")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunity")),
-        sa.UniqueConstraint(
-            "source_system", "external_id", name=op.f("uq_opportunity_source_system_external_id")
-        ),
+        sa.UniqueConstraint("source_system", "external_id", name=op.f("uq_opportunity_source_system_external_id")),
     )
     with op.batch_alter_table("opportunity", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_opportunity_account_id"), ["account_id"], unique=False)
@@ -242,9 +228,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_stage_change_person_id_person")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_change")),
-        sa.UniqueConstraint(
-            "source_system", "external_id", name=op.f("uq_stage_change_source_system_external_id")
-        ),
+        sa.UniqueConstraint("source_system", "external_id", name=op.f("uq_stage_change_source_system_external_id")),
     )
     with op.batch_alter_table("stage_change", schema=None) as batch_op:
         batch_op.create_index("ix_stage_change_person_at", ["person_id", "at"], unique=False)
@@ -271,15 +255,11 @@ def upgrade() -> None:
         sa.Column("row_hash", sa.String(length=32), nullable=True),
         sa.Column("attributes", sa.JSON(), nullable=True),
         sa.Column("import_run_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"], ["campaign.id"], name=op.f("fk_touchpoint_campaign_id_campaign")
-        ),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], name=op.f("fk_touchpoint_campaign_id_campaign")),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_touchpoint_person_id_person")),
         sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_touchpoint_user_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_touchpoint")),
-        sa.UniqueConstraint(
-            "source_system", "external_id", name=op.f("uq_touchpoint_source_system_external_id")
-        ),
+        sa.UniqueConstraint("source_system", "external_id", name=op.f("uq_touchpoint_source_system_external_id")),
     )
     with op.batch_alter_table("touchpoint", schema=None) as batch_op:
         batch_op.create_index("ix_touchpoint_person_time", ["person_id", "occurred_at"], unique=False)
@@ -294,9 +274,7 @@ def upgrade() -> None:
             ["opportunity.id"],
             name=op.f("fk_opportunity_contact_opportunity_id_opportunity"),
         ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["person.id"], name=op.f("fk_opportunity_contact_person_id_person")
-        ),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_opportunity_contact_person_id_person")),
         sa.PrimaryKeyConstraint("opportunity_id", "person_id", name=op.f("pk_opportunity_contact")),
     )
     # ### end Alembic commands ###

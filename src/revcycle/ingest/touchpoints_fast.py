@@ -3,7 +3,9 @@ query per lookup and one driver-level INSERT per batch."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
@@ -92,10 +94,14 @@ def _write(
     times = batch.columns["occurred_at"].to_pylist()
     campaign_ids = [campaigns.get(k) if k else None for k in _list(batch, "campaign_external_id")]
     user_ids = [users.get(k) if k else None for k in _list(batch, "user_external_id")]
-    rows = list(zip(people, *(_list(batch, name) for name in _COLUMNS), campaign_ids, user_ids, strict=True))
-    fresh = [i for i, key in enumerate(ext) if key not in existing] if existing else range(len(ext))
+    columns = [people, *(_list(batch, name) for name in _COLUMNS), campaign_ids, user_ids]
     digests = batch.digests
-    inserts = [(ctx.source, ext[i], digests[i], ctx.run_id, *rows[i], stored[i]) for i in fresh]
+    if existing:
+        fresh: Sequence[int] = [i for i, key in enumerate(ext) if key not in existing]
+        inserts = [(ctx.source, ext[i], digests[i], ctx.run_id, *(c[i] for c in columns), stored[i]) for i in fresh]
+    else:  # all new: hand the driver the columns zipped, without building per-row lists in Python
+        fresh = range(len(ext))
+        inserts = list(zip(repeat(ctx.source), ext, digests, repeat(ctx.run_id), *columns, stored))
     updates = []
     position = {key: i for i, key in enumerate(ext)} if existing else {}
     for key, (id_, digest, _run) in existing.items():
@@ -104,7 +110,7 @@ def _write(
             ctx.counts.unchanged += 1
             continue
         updates.append(
-            dict(zip(("person_id", *_COLUMNS, "campaign_id", "user_id"), rows[i], strict=True))
+            dict(zip(("person_id", *_COLUMNS, "campaign_id", "user_id"), (c[i] for c in columns), strict=True))
             | {"id": id_, "row_hash": digests[i], "import_run_id": ctx.run_id, "occurred_at": times[i]}
         )
     insert_rows(

@@ -36,6 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses at most the last commit
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk imports touch many index pages
     cursor.close()
 
 

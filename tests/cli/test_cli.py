@@ -61,3 +61,18 @@ def test_import_with_bad_rows_exits_1_after_keeping_the_good_ones(tmp_path: Path
     assert "(new) -> known" in timeline.stdout
     missing = revcycle("lead", "show", "nobody@x.com", url=sqlite_url)
     assert missing.returncode == 1 and 'no person with email, id or external id "nobody@x.com"' in missing.stderr
+
+
+def test_impossible_simulation_parameters_are_clear_errors(tmp_path: Path, sqlite_url: str) -> None:
+    negative = revcycle("sim", "generate", "--people", "-5", "--out", tmp_path / "a", url=sqlite_url)
+    assert negative.returncode == 1 and "Traceback" not in negative.stderr and "people" in negative.stderr
+    no_months = revcycle("sim", "generate", "--months", "0", "--out", tmp_path / "b", url=sqlite_url)
+    assert no_months.returncode == 1 and "months" in no_months.stderr
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    refused = revcycle("sim", "generate", "--people", "50", "--months", "1", "--out", busy, url=sqlite_url)
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    assert sorted(p.name for p in busy.iterdir()) == ["notes.txt"]
+    forced = revcycle("sim", "generate", "--people", "50", "--months", "1", "--out", busy, "--force", url=sqlite_url)
+    assert forced.returncode == 0 and (busy / "touchpoints.csv").is_file() and (busy / "notes.txt").is_file()

@@ -22,12 +22,16 @@ def main(sizes: list[str]) -> None:
             if people:
                 args += ["--people", people]
             start = time.perf_counter()
-            done = subprocess.run(args, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "120"})
+            done = subprocess.run(
+                args, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "120"}
+            )
             elapsed = time.perf_counter() - start
             assert done.returncode == 0, done.stderr[-2000:]
             touches = next(line for line in done.stdout.splitlines() if line.startswith("touchpoints from"))
-            print(f"revcycle demo {('--people ' + people) if people else '(default 10,000 people)'}: "
-                  f"{elapsed:.1f} s wall, including interpreter start; {touches.split(':', 1)[1].strip()}")
+            print(
+                f"revcycle demo {('--people ' + people) if people else '(default 10,000 people)'}: "
+                f"{elapsed:.1f} s wall, including interpreter start; {touches.split(':', 1)[1].strip()}"
+            )
 
 
 if __name__ == "__main__":

@@ -30,33 +30,93 @@ def write_files(folder: Path, touches: int) -> tuple[Path, Path]:
         writer.writerows((f"p{i}", f"person{i}@company{i % 5000}.com", "2025-01-01T00:00:00Z") for i in range(people))
     with touch_path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["external_id", "person_external_id", "type", "channel", "content", "content_stage",
-                         "utm_source", "utm_medium", "utm_campaign", "occurred_at"])
+        writer.writerow(
+            [
+                "external_id",
+                "person_external_id",
+                "type",
+                "channel",
+                "content",
+                "content_stage",
+                "utm_source",
+                "utm_medium",
+                "utm_campaign",
+                "occurred_at",
+            ]
+        )
         for i in range(touches):
             day, second = rng.randrange(365), rng.randrange(86400)
-            writer.writerow([f"t{i}", f"p{rng.randrange(people)}", rng.choice(TYPES), rng.choice(CHANNELS),
-                             f"asset-{rng.randrange(40)}", rng.choice(["top", "middle", "bottom"]), "google", "cpc",
-                             f"campaign-{rng.randrange(30)}",
-                             f"2025-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{second // 3600:02d}:"
-                             f"{second // 60 % 60:02d}:{second % 60:02d}Z"])
+            writer.writerow(
+                [
+                    f"t{i}",
+                    f"p{rng.randrange(people)}",
+                    rng.choice(TYPES),
+                    rng.choice(CHANNELS),
+                    f"asset-{rng.randrange(40)}",
+                    rng.choice(["top", "middle", "bottom"]),
+                    "google",
+                    "cpc",
+                    f"campaign-{rng.randrange(30)}",
+                    f"2025-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{second // 3600:02d}:"
+                    f"{second // 60 % 60:02d}:{second % 60:02d}Z",
+                ]
+            )
     return people_path, touch_path
 
 
 def revcycle(url: str, *args: str) -> tuple[float, int, str]:
     """Run the CLI in a child; its wall time, its peak RSS in MiB, its output."""
-    code = ("import resource, runpy, sys; sys.argv = ['revcycle', *sys.argv[1:]]\n"
-            "try:\n    runpy.run_module('revcycle', run_name='__main__')\n"
-            "finally:\n    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+    code = (
+        "import resource, runpy, sys; sys.argv = ['revcycle', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('revcycle', run_name='__main__')\n"
+        "finally:\n    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          env={**os.environ, "REVCYCLE_DATABASE_URL": url, "COLUMNS": "200"}, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "REVCYCLE_DATABASE_URL": url, "COLUMNS": "200"},
+        check=False,
+    )
     elapsed = time.perf_counter() - start
     rss = int(done.stderr.rsplit("MAXRSS", 1)[1].split()[0]) // 1024
     return elapsed, rss, done.stdout
 
 
+def rss_trace(folder: Path, people: Path, touches: Path) -> list[tuple[int, int]]:
+    """Import in this process on a fresh database, sampling resident memory (MiB) as the file is read."""
+    from datetime import UTC, datetime
+
+    from revcycle.ingest.fields import Kind
+    from revcycle.ingest.service import ImportService
+    from revcycle.pact.loader import example_pact_text
+    from revcycle.pact.service import PactService
+    from revcycle.store.session import UnitOfWork, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{folder / 'trace.db'}")
+    upgrade(engine)
+    uow = UnitOfWork(engine)
+    now = datetime.now(UTC)
+    PactService(uow).apply_text(example_pact_text(), source="example", author="bench", now=now)
+    service = ImportService(uow)
+    service.run(Kind.PEOPLE, people, actor="bench", now=now, report_dir=folder)
+    samples: list[tuple[int, int]] = []
+
+    def sample(done: int, total: int) -> None:
+        percent = done * 100 // total
+        if not samples or percent - samples[-1][0] >= 10:
+            status = Path("/proc/self/status").read_text()
+            rss = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) // 1024
+            samples.append((percent, rss))
+
+    service.run(Kind.TOUCHPOINTS, touches, actor="bench", now=now, report_dir=folder, progress=sample)
+    engine.dispose()
+    return samples
+
+
 def main(sizes: list[int]) -> None:
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
     for size in sizes:
         with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as tmp:
             folder = Path(tmp)
@@ -70,9 +130,13 @@ def main(sizes: list[int]) -> None:
             again, rss_again, out_again = revcycle(url, "import", "touchpoints", str(touches), "-q")
             assert f"{size} unchanged" in out_again, out_again
             mib = touches.stat().st_size / 2**20
-            print(f"{size:>9,} touchpoints ({mib:,.0f} MiB CSV): first import {elapsed:6.1f} s = "
-                  f"{size / elapsed:8,.0f} rows/s, peak RSS {rss} MiB; re-import (all unchanged) {again:6.1f} s = "
-                  f"{size / again:8,.0f} rows/s, peak RSS {rss_again} MiB")
+            print(
+                f"{size:>9,} touchpoints ({mib:,.0f} MiB CSV): first import {elapsed:6.1f} s = "
+                f"{size / elapsed:8,.0f} rows/s, peak RSS {rss} MiB; re-import (all unchanged) {again:6.1f} s = "
+                f"{size / again:8,.0f} rows/s, peak RSS {rss_again} MiB"
+            )
+            trace = ", ".join(f"{percent}%: {rss}" for percent, rss in rss_trace(folder, people, touches))
+            print(f"          resident memory (MiB) while reading the file, in-process: {trace}")
 
 
 if __name__ == "__main__":

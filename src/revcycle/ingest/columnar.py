@@ -69,7 +69,12 @@ def supports_columnar(plan: Plan) -> bool:
 def arrow_batches(path: Path, header: list[str], rows_per_batch: int) -> Iterator[tuple[pa.RecordBatch, int]]:
     """Stream a CSV as string batches of about `rows_per_batch` rows, with each batch's first line number."""
     read = arrow_csv.ReadOptions(block_size=1 << 22, use_threads=True)
-    convert = arrow_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False)
+    convert = arrow_csv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()),
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
     reader = arrow_csv.open_csv(path, read_options=read, convert_options=convert)
     line = 2
     for batch in reader:
@@ -93,7 +98,8 @@ def _column(plan: Plan, fp: Any, batch: pa.RecordBatch) -> pa.Array:
         constant = converter_for(fp.spec, zone=plan.zone)(fp.rule.value) if fp.rule.value is not None else None
         return pa.array([constant] * batch.num_rows)
     values = pc.utf8_trim_whitespace(batch.column(fp.column))
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    if pc.any(pc.equal(values, "")).as_py():  # only cells of spaces are left to blank out
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
     if fp.spec.required and values.null_count:
         raise NeedsRows(f"{fp.spec.name} is empty on some rows")
     kind = fp.spec.type

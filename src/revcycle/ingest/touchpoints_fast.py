@@ -16,6 +16,7 @@ from revcycle.ingest.columnar import ColumnBatch, NeedsRows
 from revcycle.ingest.upsert import Context
 from revcycle.ingest.writers import react
 from revcycle.pact.schema import CycleEvent
+from revcycle.scoring.service import score_touched
 from revcycle.store.bulk import insert_rows, select_where_in
 
 __all__ = ["write_touchpoint_columns"]
@@ -91,7 +92,6 @@ def _write(
     users: dict[str, int],
 ) -> None:
     stored = _stored_times(ctx, batch.columns["occurred_at"])
-    times = batch.columns["occurred_at"].to_pylist()
     campaign_ids = [campaigns.get(k) if k else None for k in _list(batch, "campaign_external_id")]
     user_ids = [users.get(k) if k else None for k in _list(batch, "user_external_id")]
     columns = [people, *(_list(batch, name) for name in _COLUMNS), campaign_ids, user_ids]
@@ -111,7 +111,8 @@ def _write(
             continue
         updates.append(
             dict(zip(("person_id", *_COLUMNS, "campaign_id", "user_id"), (c[i] for c in columns), strict=True))
-            | {"id": id_, "row_hash": digests[i], "import_run_id": ctx.run_id, "occurred_at": times[i]}
+            | {"id": id_, "row_hash": digests[i], "import_run_id": ctx.run_id,
+               "occurred_at": batch.columns["occurred_at"][i].as_py()}
         )
     insert_rows(
         ctx.session,
@@ -132,12 +133,18 @@ def _write(
     ctx.repo.update(Touchpoint, updates)
     ctx.counts.inserted += len(inserts)
     ctx.counts.updated += len(updates)
-    first: dict[int, datetime] = {}
-    for i in fresh:
-        person, at = people[i], times[i]
-        if person not in first or at < first[person]:
-            first[person] = at
+    first = _first_touches(people, batch.columns["occurred_at"], fresh)
     react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
+    score_touched(ctx, [*first, *(update["person_id"] for update in updates)])
+
+
+def _first_touches(people: list[Any], times: pa.Array, rows: Sequence[int]) -> dict[int, datetime]:
+    """Each person's earliest new touch in the batch (grouped by Arrow, not row by row)."""
+    if not isinstance(rows, range):
+        people, times = [people[i] for i in rows], times.take(pa.array(rows, pa.int64()))
+    table = pa.table({"person": pa.array(people, pa.int64()), "at": times})
+    earliest = table.group_by("person").aggregate([("at", "min")])
+    return dict(zip(earliest.column("person").to_pylist(), earliest.column("at_min").to_pylist(), strict=True))
 
 
 def _stored_times(ctx: Context, column: pa.Array) -> list[Any]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from revcycle.cli import db, demo, imports, lead, pact, report, sim
+from revcycle.cli import db, demo, export, imports, lead, pact, report, score, sim
 from revcycle.cli.workspace import Workspace, errors
 from revcycle.config import Settings
 from revcycle.errors import RevcycleError
@@ -27,6 +27,8 @@ app.add_typer(pact.app, name="pact")
 app.add_typer(lead.app, name="lead")
 app.add_typer(report.app, name="report")
 app.add_typer(sim.app, name="sim")
+app.add_typer(score.app, name="score")
+app.add_typer(export.app, name="export")
 app.command("import")(imports.import_file)
 app.command("demo")(demo.demo)
 

@@ -1,23 +1,251 @@
-"""`revcycle report`: the numbers both teams read."""
+"""`revcycle report`: the numbers both teams read, on the store or on DuckDB / Spark."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from revcycle.analytics.summary import FunnelSummary, StageTime, funnel_summary, time_in_stage_summary
+from revcycle.analytics.attribution import Conventions
+from revcycle.analytics.engines import connect
+from revcycle.analytics.errors import AnalyticsError
+from revcycle.analytics.facts import GROUPINGS
+from revcycle.analytics.journeys import JourneySpec
+from revcycle.analytics.period import Period
+from revcycle.analytics.render import FORMATS, cells, to_csv, to_json
+from revcycle.analytics.reports import (
+    DEFAULT_DETOURS,
+    DEFAULT_STAGES,
+    AttributionReport,
+    ChannelReport,
+    ContentReport,
+    FunnelReport,
+    KpiReport,
+    Report,
+    ReportResult,
+    TimeInStageReport,
+    run,
+)
+from revcycle.analytics.summary import FunnelSummary, StageTime
 from revcycle.cli.workspace import Workspace, console
+from revcycle.errors import RevcycleError
+from revcycle.pact.service import PactService
 
-app = typer.Typer(help="Reports: funnel and more.", no_args_is_help=True)
+app = typer.Typer(help="Reports: funnel, KPIs, attribution, content, channels, on any engine.", no_args_is_help=True)
+
+Engine = Annotated[str | None, typer.Option("--engine", help="sqlite, postgres, duckdb or spark; default: the store's")]
+Format = Annotated[str, typer.Option("--format", help="table, csv or json")]
+Since = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="period start (UTC date, included)")]
+Until = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="period end (UTC date, excluded)")]
+Parquet = Annotated[Path | None, typer.Option(help="read a `revcycle export parquet` folder (duckdb, spark)")]
+By = Annotated[str, typer.Option("--by", help=f"grouping: {', '.join(GROUPINGS)}")]
+Kinds = Annotated[
+    list[str] | None, typer.Option("--kind", help="opportunity kinds (repeat; 'all'); default new_business")
+]
+
+
+def _period(since: datetime | None, until: datetime | None) -> Period:
+    return Period(since.date() if since else None, until.date() if until else None)
+
+
+def _kinds(kinds: list[str] | None) -> tuple[str, ...] | None:
+    if not kinds:
+        return ("new_business",)
+    return None if "all" in kinds else tuple(kinds)
+
+
+def _stages(workspace: Workspace, parquet: Path | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The active pact's main stages and detours; the example pact's when reading Parquet alone."""
+    if parquet is not None:
+        return DEFAULT_STAGES, DEFAULT_DETOURS
+    pact = PactService(workspace.uow()).active().pact
+    return tuple(pact.stage_names()), tuple(detour.name for detour in pact.detours)
+
+
+def _execute(ctx: typer.Context, report: Report, engine: str | None, parquet: Path | None, output: str) -> None:
+    """Run the report on the chosen engine (default: the store's own, or DuckDB over a Parquet folder)."""
+    if output not in FORMATS:
+        raise AnalyticsError(f"unknown format {output!r}; choose one of {', '.join(FORMATS)}")
+    url = ctx.obj.settings.database_url
+    name = engine or ("duckdb" if parquet is not None else "sqlite" if url.startswith("sqlite") else "postgres")
+    connected = connect(name, url=None if parquet is not None else url, parquet=parquet)
+    try:
+        result = run(report, connected)
+    finally:
+        connected.close()
+    if output == "csv":
+        typer.echo(to_csv(result), nl=False)
+    elif output == "json":
+        typer.echo(to_json(result))
+    else:
+        _show(result)
+
+
+def _show(result: ReportResult) -> None:
+    """A report as a table (one row of many columns is turned into metric / value), then its notes."""
+    frame = result.frame
+    title = f"{result.title} [{result.engine}]"
+    if len(frame) == 1 and len(frame.columns) > 8:
+        table = Table("metric", "value", box=None, header_style="bold", title=title)
+        for metric, value in zip(frame.columns, cells(frame)[0], strict=True):
+            table.add_row(str(metric), value)
+    else:
+        table = Table(*[str(column) for column in frame.columns], box=None, header_style="bold", title=title)
+        for row in cells(frame):
+            table.add_row(*row)
+    console.print(table)
+    for note in filter(None, result.notes):
+        console.print(f"  {note}", style="dim", highlight=False)
 
 
 @app.command()
-def funnel(ctx: typer.Context, top: Annotated[int, typer.Option(help="sources to show")] = 10) -> None:
-    """People who reached each stage, and where they stand now, by source (their first touch's channel)."""
-    workspace: Workspace = ctx.obj
-    show_funnel(funnel_summary(workspace.uow()), top=top)
+def funnel(
+    ctx: typer.Context,
+    by: By = "none",
+    since: Since = None,
+    until: Until = None,
+    engine: Engine = None,
+    output: Format = "table",
+    parquet: Parquet = None,
+    renewal: Annotated[bool, typer.Option(help="end the funnel at renewal")] = True,
+) -> None:
+    """People reaching each stage, conversion and drop-off, days to reach, re-entries and detours."""
+    stages, detours = _stages(ctx.obj, parquet)
+    report = FunnelReport(stages=stages, detours=detours, grouping=by, period=_period(since, until), renewal=renewal)
+    _execute(ctx, report, engine, parquet, output)
+
+
+@app.command("time-in-stage")
+def time_in_stage(
+    ctx: typer.Context,
+    by: By = "none",
+    since: Since = None,
+    until: Until = None,
+    engine: Engine = None,
+    output: Format = "table",
+    parquet: Parquet = None,
+) -> None:
+    """Median and p90 days people spent in each stage (completed stays)."""
+    stages, detours = _stages(ctx.obj, parquet)
+    report = TimeInStageReport(stages=(*stages, *detours), grouping=by, period=_period(since, until))
+    _execute(ctx, report, engine, parquet, output)
+
+
+@app.command()
+def kpis(
+    ctx: typer.Context,
+    by: By = "none",
+    since: Since = None,
+    until: Until = None,
+    engine: Engine = None,
+    output: Format = "table",
+    parquet: Parquet = None,
+    kind: Kinds = None,
+) -> None:
+    """Marketing-sourced and -influenced pipeline, lead conversion, acceptance, first contact, sales cycle."""
+    stages, _ = _stages(ctx.obj, parquet)
+    report = KpiReport(grouping=by, period=_period(since, until), kinds=_kinds(kind), stages=stages)
+    _execute(ctx, report, engine, parquet, output)
+
+
+@app.command()
+def channels(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="channel or campaign")] = "channel",
+    since: Since = None,
+    until: Until = None,
+    engine: Engine = None,
+    output: Format = "table",
+    parquet: Parquet = None,
+) -> None:
+    """Spend, leads, pipeline, customers, CAC, ROI and lifetime value by lead-source channel or campaign."""
+    _execute(ctx, ChannelReport(by=by, period=_period(since, until)), engine, parquet, output)
+
+
+@app.command()
+def content(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="content, campaign or content_stage")] = "content",
+    since: Since = None,
+    until: Until = None,
+    engine: Engine = None,
+    output: Format = "table",
+    parquet: Parquet = None,
+    kind: Kinds = None,
+) -> None:
+    """Which assets or campaigns the people on opportunities touched before them, with the dollars."""
+    report = ContentReport(by=by, period=_period(since, until), kinds=_kinds(kind))
+    _execute(ctx, report, engine, parquet, output)
+
+
+@app.command()
+def attribution(
+    ctx: typer.Context,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="first_touch, last_touch, linear, u_shaped, w_shaped, full_path, "
+            "time_decay, position_weights, markov, shapley, ..."
+        ),
+    ] = "linear",
+    level: Annotated[str, typer.Option(help="person, opportunity or account")] = "person",
+    conversion: Annotated[str, typer.Option(help="mql, sql, opportunity or won")] = "won",
+    lookback_days: Annotated[float | None, typer.Option(help="only touches this many days before")] = None,
+    include_sales: Annotated[bool, typer.Option(help="count sales touches too")] = False,
+    collapse_repeats: Annotated[bool, typer.Option(help="merge consecutive touches on one channel")] = True,
+    non_converting: Annotated[bool, typer.Option(help="include journeys that did not convert")] = True,
+    direct_channel: Annotated[str, typer.Option(help="the channel that counts as direct")] = "direct",
+    order: Annotated[int | None, typer.Option(help="Markov order (1-3)")] = None,
+    half_life_days: Annotated[float | None, typer.Option(help="time-decay half-life")] = None,
+    variant: Annotated[str | None, typer.Option(help="Shapley: conversions or conversion_rate")] = None,
+    weights: Annotated[str | None, typer.Option(help="position_weights: FIRST,MIDDLE,LAST")] = None,
+    since: Since = None,
+    until: Until = None,
+    engine: Engine = None,
+    output: Format = "table",
+    parquet: Parquet = None,
+    kind: Kinds = None,
+) -> None:
+    """Conversions and dollars credited to each channel by one attribution model."""
+    stages, _ = _stages(ctx.obj, parquet)
+    parameters = _model_parameters(order, half_life_days, variant, weights)
+    spec = JourneySpec(
+        level=level,
+        conversion=conversion,
+        lookback_days=lookback_days,
+        include_sales=include_sales,
+        period=_period(since, until),
+        kinds=_kinds(kind),
+        stages=stages,
+        with_seconds=model == "time_decay",
+    )
+    conventions = Conventions(
+        collapse_repeats=collapse_repeats, include_non_converting=non_converting, direct_channel=direct_channel
+    )
+    report = AttributionReport(model=model, spec=spec, conventions=conventions, parameters=parameters)
+    _execute(ctx, report, engine, parquet, output)
+
+
+def _model_parameters(
+    order: int | None, half_life_days: float | None, variant: str | None, weights: str | None
+) -> tuple[tuple[str, object], ...]:
+    parameters: list[tuple[str, object]] = []
+    if order is not None:
+        parameters.append(("order", order))
+    if half_life_days is not None:
+        parameters.append(("half_life_days", half_life_days))
+    if variant is not None:
+        parameters.append(("variant", variant))
+    if weights is not None:
+        try:
+            first, middle, last = (float(part) for part in weights.split(","))
+        except ValueError as exc:
+            raise RevcycleError(f"--weights must be three numbers FIRST,MIDDLE,LAST, got {weights!r}") from exc
+        parameters += [("first", first), ("middle", middle), ("last", last)]
+    return tuple(parameters)
 
 
 def show_funnel(summary: FunnelSummary, *, top: int = 10) -> None:
@@ -50,13 +278,6 @@ def show_funnel(summary: FunnelSummary, *, top: int = 10) -> None:
     for source, counts in list(summary.by_source.items())[:top]:
         by_source.add_row(source, *[f"{counts.get(stage, 0):,}" for stage in summary.stages])
     console.print(by_source)
-
-
-@app.command("time-in-stage")
-def time_in_stage(ctx: typer.Context) -> None:
-    """Median and p90 days people spent in each stage (completed stays)."""
-    workspace: Workspace = ctx.obj
-    show_time_in_stage(time_in_stage_summary(workspace.uow(), now=workspace.now()))
 
 
 def show_time_in_stage(rows: list[StageTime]) -> None:

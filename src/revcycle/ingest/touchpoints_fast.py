@@ -16,6 +16,7 @@ from revcycle.ingest.columnar import ColumnBatch, NeedsRows
 from revcycle.ingest.upsert import Context
 from revcycle.ingest.writers import react
 from revcycle.pact.schema import CycleEvent
+from revcycle.scoring.service import score_touched
 from revcycle.store.bulk import insert_rows, select_where_in
 
 __all__ = ["write_touchpoint_columns"]
@@ -134,6 +135,7 @@ def _write(
     ctx.counts.updated += len(updates)
     first = _first_touches(people, batch.columns["occurred_at"], fresh)
     react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
+    score_touched(ctx, [*first, *(update["person_id"] for update in updates)])
 
 
 def _first_touches(people: list[Any], times: pa.Array, rows: Sequence[int]) -> dict[int, datetime]:

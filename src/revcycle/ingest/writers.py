@@ -16,6 +16,7 @@ from revcycle.ingest.rows import Converted
 from revcycle.ingest.stages import write_stages
 from revcycle.ingest.upsert import Context, dedupe, upsert
 from revcycle.pact.schema import CycleEvent
+from revcycle.scoring.service import score_touched
 from revcycle.store.base import utc
 
 __all__ = ["WRITERS", "react"]
@@ -191,6 +192,7 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
             pid, at = item.values["person_id"], item.values["occurred_at"]
             first[pid] = min(first.get(pid, at), at)
     react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
+    score_touched(ctx, [item.values["person_id"] for item in written])
 
 
 def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:

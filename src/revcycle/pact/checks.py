@@ -8,6 +8,7 @@ from typing import Any
 from revcycle.errors import PactIssue
 from revcycle.pact.conditions import AllOf, AnyOf, FieldTest, NotOf
 from revcycle.pact.schema import Pact
+from revcycle.pact.scoring import check_scoring
 
 __all__ = ["ACCOUNT_FIELDS", "PERSON_FIELDS", "check"]
 
@@ -40,6 +41,7 @@ def check(pact: Pact) -> list[PactIssue]:
         *_definitions(pact),
         *_sla(pact),
         *_business_hours(pact),
+        *check_scoring(pact),
     ]
 
 

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from revcycle.pact.conditions import Condition
 from revcycle.pact.durations import DurationField
+from revcycle.pact.scoring import ScoringSection
 
 __all__ = [
     "BusinessHours",
@@ -216,6 +217,7 @@ class Pact(Section):
     definitions: dict[Name, Definition] = Field(default_factory=dict)
     lead_values: LeadValues | None = None
     sla: Sla | None = None
+    scoring: ScoringSection | None = None
 
     def stage_names(self) -> list[str]:
         """The main stages in cycle order."""

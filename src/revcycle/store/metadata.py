@@ -12,6 +12,7 @@ def metadata() -> MetaData:
     import revcycle.cycle.tables
     import revcycle.ingest.tables
     import revcycle.pact.tables
+    import revcycle.scoring.tables
     import revcycle.store.tables  # noqa: F401
     from revcycle.store.base import Base
 

@@ -1,0 +1,59 @@
+"""What every report is: a declarative class that builds Ibis queries, run separately on an engine."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from revcycle.analytics.engines import Engine, quiet
+from revcycle.analytics.tables import Tables
+
+__all__ = ["Report", "ReportResult", "fetch", "run"]
+
+
+class Report(ABC):
+    """A report: `slug` and `title`, its parameters as dataclass fields, `build` and `finish`."""
+
+    slug: ClassVar[str]
+    title: ClassVar[str]
+
+    @abstractmethod
+    def build(self, tables: Tables) -> Mapping[str, ir.Table]:
+        """The engine-side queries, by name: all heavy aggregation happens here."""
+
+    @abstractmethod
+    def finish(self, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+        """Turn the queries' (small, aggregated) results into the report's table."""
+
+    def notes(self) -> list[str]:
+        """The conventions and parameters behind the numbers, shown with every output."""
+        return []
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A finished report: its table, the notes that explain it, and where it ran."""
+
+    slug: str
+    title: str
+    frame: pd.DataFrame
+    engine: str
+    notes: list[str] = field(default_factory=list)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def fetch(report: Report, engine: Engine) -> dict[str, pd.DataFrame]:
+    """Build the report's queries and execute them on the engine: the aggregated rows `finish` reads."""
+    with quiet():
+        return {name: engine.execute(query) for name, query in report.build(engine.tables).items()}
+
+
+def run(report: Report, engine: Engine) -> ReportResult:
+    """Build the report's queries, execute them on the engine, finish the result."""
+    frame = report.finish(fetch(report, engine))
+    return ReportResult(report.slug, report.title, frame, engine.name, [*report.notes()])

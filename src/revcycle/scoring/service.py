@@ -1,0 +1,195 @@
+"""Scoring use-cases: score the people an import touched (inside the import's transaction), rescore everybody
+after a pact change (streamed in batches, one transaction), explain a score, show its history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from revcycle.cycle.model import Cycle, StageMoved
+from revcycle.cycle.repository import CycleRepository
+from revcycle.cycle.tables import Person, Touchpoint
+from revcycle.errors import InvalidTransition, NotFound
+from revcycle.pact.conditions import evaluate
+from revcycle.pact.service import PactService
+from revcycle.scoring.engine import score_batch
+from revcycle.scoring.model import Scorecard
+from revcycle.scoring.repository import Batch, ScoringRepository
+from revcycle.scoring.sql import Selection
+from revcycle.scoring.tables import AccountScore, PersonScore, ScoreChange, ScoreHit
+from revcycle.store.session import UnitOfWork
+from revcycle.store.tables import AuditLog
+
+__all__ = ["Explanation", "ImportContext", "RescoreSummary", "ScoringService", "score_touched"]
+
+ACTOR = "rule:scoring.qualify"
+Progress = Callable[[int, int], None]
+
+
+class ImportContext(Protocol):
+    """What the import hook needs from an import run (ingest's `Context` has it)."""
+
+    session: Session
+    cycle: Cycle
+    now: datetime
+    pact_version_id: int | None
+    run_id: int
+
+
+@dataclass
+class RescoreSummary:
+    """What a scoring run did."""
+
+    people: int = 0
+    hits: int = 0
+    changed: int = 0
+    qualified: int = 0
+    moved: int = 0
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A person's stored score and every hit it is the sum of, with the touch behind each."""
+
+    person: Person
+    score: PersonScore
+    hits: list[tuple[ScoreHit, Touchpoint | None]]
+    card: Scorecard | None
+
+
+def score_touched(ctx: ImportContext, person_ids: Iterable[int]) -> None:
+    """Rescore the people an import batch touched, in the import's own transaction (no-op without scoring)."""
+    pact = ctx.cycle.pact
+    ids = sorted({int(pid) for pid in person_ids})
+    if pact.scoring is None or not ids:
+        return
+    card = Scorecard.from_pact(pact)
+    run = _Run(ctx.session, card, ctx.cycle, ctx.now, ctx.pact_version_id, f"import #{ctx.run_id}")
+    batch = run.score(Selection(ids=ids))
+    ScoringRepository(ctx.session).refresh_accounts(sorted({a for a in batch.account_id if a is not None}),
+                                                    top_people=card.top_people, now=ctx.now)
+
+
+class _Run:
+    """One scoring pass: score a selection, store it, move who qualifies."""
+
+    def __init__(self, session: Session, card: Scorecard, cycle: Cycle, now: datetime, pact_version_id: int | None,
+                 cause: str) -> None:
+        self.session, self.card, self.cycle, self.now = session, card, cycle, now
+        self.pact_version_id, self.cause = pact_version_id, cause
+        self.repo = ScoringRepository(session)
+        self.summary = RescoreSummary()
+
+    def score(self, selection: Selection) -> Batch:
+        """Read, score and store a selection of people."""
+        batch = self.repo.batch(self.card, selection, self.now)
+        self.store(batch, selection)
+        return batch
+
+    def store(self, batch: Batch, selection: Selection, *, hits_cleared: bool = False) -> None:
+        """Score a batch that was read, replace its stored scores and hits, and move who qualifies."""
+        result = score_batch(self.card, batch.people, batch.touches)
+        old = self.repo.scores(selection)
+        self.repo.delete(selection, hits=not hits_cleared)
+        self.summary.changed += self.repo.write(self.card, batch, result, now=self.now,
+                                                pact_version_id=self.pact_version_id, cause=self.cause, old=old)
+        self.summary.people += batch.people.size
+        self.summary.hits += len(result.hits.person)
+        self.summary.qualified += int(result.qualified.sum())
+        self._move(batch, np.flatnonzero(result.qualified).tolist())
+
+    def _move(self, batch: Batch, qualified: list[int]) -> None:
+        rule = self.card.qualify
+        if rule is None or not rule.move:
+            return
+        moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
+        people = CycleRepository(self.session)
+        states = people.states((int(batch.people.person_id[i]) for i in qualified), stages=rule.from_stages)
+        for person, (stage, entered) in sorted(states.items()):
+            if rule.definition is not None and not evaluate(rule.definition, self.repo.facts(person), now=self.now):
+                continue
+            try:
+                move = self.cycle.transition(stage, rule.stage, at=max(self.now, entered), actor=ACTOR)
+            except InvalidTransition:
+                continue
+            moves.append((person, StageMoved(move.from_stage, move.to_stage, move.at, move.actor, move.kind,
+                                             rule="scoring.qualify"), {}))
+        people.record(moves, pact_version_id=self.pact_version_id)
+        self.summary.moved += len(moves)
+
+
+class ScoringService:
+    """Scores in the store."""
+
+    def __init__(self, uow: UnitOfWork, *, batch_size: int = 50_000) -> None:
+        self.uow = uow
+        self.batch_size = batch_size
+
+    def rescore(self, *, now: datetime, actor: str, progress: Progress | None = None) -> RescoreSummary:
+        """Rescore everybody under the pact in force, in batches of people, in one transaction."""
+        active = PactService(self.uow).active()
+        card = Scorecard.from_pact(active.pact)
+        with self.uow.begin() as session:
+            run = _Run(session, card, Cycle(active.pact), now, active.version_id, f"rescore v{active.number}")
+            ids = run.repo.person_ids()
+            selections = [Selection(low=int(ids[i]), high=int(ids[min(i + self.batch_size, len(ids)) - 1]) + 1)
+                          for i in range(0, len(ids), self.batch_size)]
+            run.repo.clear()
+            for selection, batch in self._batches(run.repo, card, selections, now):
+                run.store(batch, selection, hits_cleared=True)
+                if progress is not None:
+                    progress(run.summary.people, len(ids))
+            run.repo.refresh_accounts(None, top_people=card.top_people, now=now)
+            session.add(AuditLog(at=now, actor=actor, action="score.rescore", entity="pact_version",
+                                 entity_id=str(active.number), detail={"people": run.summary.people,
+                                                                       "changed": run.summary.changed,
+                                                                       "moved": run.summary.moved}))
+            return run.summary
+
+    @staticmethod
+    def _batches(repo: ScoringRepository, card: Scorecard, selections: list[Selection],
+                 now: datetime) -> Iterator[tuple[Selection, Batch]]:
+        """Every batch of a full rescore; on SQLite everybody's touches are read in one scan first (a range
+        lookup per batch of people costs more than the whole scan)."""
+        if not repo.driver.sqlite:
+            for selection in selections:
+                yield selection, repo.batch(card, selection, now)
+            return
+        table = repo.touches(card, Selection())
+        for selection in selections:
+            found, accounts = repo.people(card, selection, now)
+            yield selection, Batch(found, table.of(found.person_id), accounts)
+
+    def explain(self, key: str) -> Explanation:
+        """A person's score and its hits, or NotFound."""
+        active = PactService(self.uow).active()
+        with self.uow.begin() as session:
+            person = _person(session, key)
+            score, hits = ScoringRepository(session).current(person.id)
+            if score is None:
+                raise NotFound(f'"{key}" has no score yet: run `revcycle score rescore`')
+            card = Scorecard.from_pact(active.pact) if active.pact.scoring else None
+            return Explanation(person, score, hits, card)
+
+    def top_accounts(self, limit: int = 20) -> list[tuple[AccountScore, str]]:
+        """The accounts whose buying groups score highest."""
+        with self.uow.begin() as session:
+            return ScoringRepository(session).top_accounts(limit)
+
+    def history(self, key: str) -> tuple[Person, list[ScoreChange]]:
+        """A person's score history, oldest first."""
+        with self.uow.begin() as session:
+            person = _person(session, key)
+            return person, ScoringRepository(session).history(person.id)
+
+
+def _person(session: Session, key: str) -> Person:
+    person = CycleRepository(session).find_person(key)
+    if person is None:
+        raise NotFound(f'no person with email, id or external id "{key}"')
+    return person

@@ -1,0 +1,78 @@
+"""On the real Olist funnel: conversion by origin and the time from first contact to won, checked with pandas
+computed from the raw files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.cli.helpers import ROOT, revcycle
+from tests.conftest import DATASETS
+
+from revcycle.analytics.engines import connect
+from revcycle.analytics.reports import FunnelReport, run
+
+OLIST = DATASETS / "olist"
+MQLS = OLIST / "olist_marketing_qualified_leads_dataset.csv"
+DEALS = OLIST / "olist_closed_deals_dataset.csv"
+MAPPINGS = ROOT / "examples" / "mappings" / "olist"
+
+
+@pytest.fixture(scope="module")
+def olist(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('olist') / 'olist.db'}"
+    assert revcycle("db", "upgrade", url=url).returncode == 0
+    assert revcycle("pact", "apply", "--example", url=url).returncode == 0
+    for kind, file, mapping in (
+        ("people", MQLS, "people.yaml"),
+        ("touchpoints", MQLS, "touchpoints.yaml"),
+        ("users", DEALS, "users-sdr.yaml"),
+        ("users", DEALS, "users-sr.yaml"),
+        ("opportunities", DEALS, "opportunities.yaml"),
+    ):
+        result = revcycle("import", kind, file, "--mapping", MAPPINGS / mapping, "--quiet", url=url)
+        assert result.returncode == 0, result.stderr
+    return url
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    local = pd.to_datetime(values).dt.tz_localize("America/Sao_Paulo", nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
+def _expected() -> pd.DataFrame:
+    mqls, deals = pd.read_csv(MQLS), pd.read_csv(DEALS)
+    mqls["origin"] = mqls.origin.fillna("none")
+    won = deals.merge(mqls, on="mql_id")
+    won["days"] = (_utc(won.won_date) - _utc(won.first_contact_date)).dt.total_seconds() / 86_400
+    grouped = won.groupby("origin").days
+    frame = pd.DataFrame(
+        {
+            "leads": mqls.groupby("origin").size(),
+            "won": grouped.size(),
+            "days_p50": grouped.median(),
+            "days_p90": grouped.quantile(0.9),
+        }
+    )
+    frame["won"] = frame.won.fillna(0)
+    frame["conversion"] = frame.won / frame.leads
+    return frame
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "duckdb"])
+def test_olist_conversion_by_origin_and_days_to_won_match_pandas(olist: str, engine_name: str, tmp_path: Path) -> None:
+    engine = connect(engine_name, url=olist)
+    funnel = run(FunnelReport(grouping="source", renewal=False), engine).frame
+    engine.close()
+    got = funnel[funnel.stage == "customer"].set_index("group")
+    expected = _expected()
+    assert sorted(got.index) == sorted(expected.index)
+    np.testing.assert_allclose(got.of_cohort[expected.index], expected.conversion, rtol=1e-12)
+    np.testing.assert_array_equal(got.people[expected.index], expected.won)
+    known = expected.won > 0
+    for column in ("days_p50", "days_p90"):
+        np.testing.assert_allclose(got[column][expected.index[known]], expected[column][known], rtol=1e-9)
+    # every Olist lead arrives as an MQL: the funnel's cohort is the 8,000 leads
+    assert funnel[funnel.stage == "known"].people.sum() == 8000

@@ -1,0 +1,62 @@
+"""Field tests answered per distinct column value agree with the pact's own evaluator on every value."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revcycle.pact.conditions import SENIORITY, Facts, FieldTest, evaluate
+from revcycle.scoring.fields import answers, email_domain, field_matrix, record
+from revcycle.scoring.model import Group, Rule
+
+SCALARS = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "b", "ab", "director", "vp", "x@y.z", ""]),
+                    st.sampled_from(list(SENIORITY)), st.booleans(), st.floats(-2, 2, allow_nan=False))
+VALUES = st.one_of(SCALARS, st.lists(st.sampled_from(["a", "b", 1]), max_size=3),
+                   st.dictionaries(st.sampled_from(["k"]), st.integers(0, 2), max_size=1))
+OPERATORS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "matches", "exists")
+
+
+@st.composite
+def field_tests(draw: st.DrawFn) -> FieldTest:
+    field = draw(st.sampled_from(["person.seniority", "person.title", "account.employees", "account.technologies"]))
+    operator = draw(st.sampled_from(OPERATORS))
+    if operator in ("in", "not_in"):
+        wanted: Any = draw(st.lists(SCALARS.filter(lambda v: v is not None), min_size=1, max_size=3))
+    elif operator == "matches":
+        wanted = draw(st.sampled_from(["^a", "b$", "(?i)DIRECTOR", "1"]))
+    elif operator == "exists":
+        wanted = draw(st.booleans())
+    else:
+        wanted = draw(SCALARS.filter(lambda v: v is not None))
+    return FieldTest.model_validate({"field": field, operator: wanted})
+
+
+def _one(test: FieldTest, value: Any) -> bool:
+    owner, _, column = test.field.partition(".")
+    facts = Facts(person={column: value}) if owner == "person" else Facts(account={column: value})
+    return evaluate(test, facts, now=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@settings(max_examples=400, deadline=None)
+@given(field_tests(), st.lists(VALUES, min_size=1, max_size=8))
+def test_answers_per_value_are_the_evaluators_answers(test: FieldTest, values: list[Any]) -> None:
+    assert answers(test, values).tolist() == [_one(test, value) for value in values]
+
+
+def test_nested_attributes_and_missing_values_read_like_the_evaluator() -> None:
+    rule = Rule(0, "plan", Group.FIT, 100, when=FieldTest.model_validate(
+        {"field": "person.attributes.plan.tier", "in": ["gold", "silver"]}))
+    raw = ['{"plan": {"tier": "gold"}}', '{"plan": {"tier": "bronze"}}', '{"plan": 3}', None, "null"]
+    assert field_matrix([rule], {("person", "attributes"): raw}, len(raw))[:, 0].tolist() == [
+        True, False, False, False, False]
+    assert np.array_equal(field_matrix([rule], {("person", "attributes"): []}, 0), np.zeros((0, 1), dtype=bool))
+
+
+def test_the_email_domain_is_what_follows_the_first_at_as_the_store_derives_it() -> None:
+    assert [email_domain(e) for e in ("ada@acme.example", "odd@a@b", "no-at-sign", "")] == [
+        "acme.example", "a@b", "no-at-sign", ""]
+    assert record("person", {"email": "ada@acme.example"})["email_domain"] == "acme.example"

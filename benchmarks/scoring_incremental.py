@@ -6,7 +6,7 @@ time and cut into files of `--chunk` rows, are then imported one file at a time,
 (scoring on) and with the same pact without its scoring section (scoring off). The time spent inside the
 scoring hook is measured separately, so scoring's own throughput is touchpoints / hook time.
 
-    .venv/bin/python benchmarks/scoring_incremental.py                  # 50,000 people, ~1M touchpoints
+    .venv/bin/python benchmarks/scoring_incremental.py                  # 20,000 people, ~400,000 touchpoints
     .venv/bin/python benchmarks/scoring_incremental.py --people 10000 --chunk 5000
 """
 
@@ -96,7 +96,7 @@ def run(data: Path, parts: list[Path], *, scoring_on: bool) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--chunk", type=int, default=10_000)
     options = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)

@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcycle.pact.conditions import SENIORITY, Facts, FieldTest, evaluate
 from revcycle.scoring.fields import answers, email_domain, field_matrix, record
 from revcycle.scoring.model import Group, Rule
+from revcycle.scoring.sql import sqlite_instants
 
 SCALARS = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "b", "ab", "director", "vp", "x@y.z", ""]),
                     st.sampled_from(list(SENIORITY)), st.booleans(), st.floats(-2, 2, allow_nan=False))
@@ -60,3 +63,11 @@ def test_the_email_domain_is_what_follows_the_first_at_as_the_store_derives_it()
     assert [email_domain(e) for e in ("ada@acme.example", "odd@a@b", "no-at-sign", "")] == [
         "acme.example", "a@b", "no-at-sign", ""]
     assert record("person", {"email": "ada@acme.example"})["email_domain"] == "acme.example"
+
+
+def test_instants_are_written_in_the_form_sqlite_stores_them() -> None:
+    rng = np.random.default_rng(5)
+    moments = np.concatenate([rng.integers(-10**16, 2 * 10**17, 5000), [0, -1, 1, 951782400000000]]).astype(np.int64)
+    arrow = pc.strftime(pa.array(moments).cast(pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S").to_pylist()
+    assert sqlite_instants(moments) == arrow
+    assert sqlite_instants(np.array([951782400000001]))[0] == "2000-02-29 00:00:00.000001"

@@ -7,6 +7,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
 from sqlalchemy import func, select, text
 
 from revcycle.cycle.tables import Person, StageChange
@@ -15,7 +17,9 @@ from revcycle.pact.service import PactService
 from revcycle.scoring.model import Scorecard, micros, score_person
 from revcycle.scoring.repository import ScoringRepository
 from revcycle.scoring.service import ScoringService
+from revcycle.scoring.sql import Statement
 from revcycle.scoring.tables import ScoreChange
+from revcycle.scoring.touches import read_touches, scan_in_processes, touch_statement
 from tests.conftest import NOW, Store
 from tests.ingest.helpers import write_csv
 from tests.scoring.conftest import import_file, stored
@@ -143,3 +147,18 @@ def test_a_pact_that_requires_its_written_definition_moves_only_leads_meeting_it
     import_file(store, "touchpoints", write_csv(tmp_path / "in" / "more.csv", [
         {"external_id": "t4", "person_external_id": "p1", "type": "page_view", "occurred_at": "2026-01-13T10:00:00Z"}]))
     assert _moves(store)[-1] == ("engaged", "mql", "rule:scoring.qualify")
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_scan_split_over_processes_reads_exactly_the_touches_one_connection_reads(simulated: Store) -> None:
+    card = Scorecard.from_pact(PactService(simulated.uow).active().pact)
+    with simulated.uow.begin() as session:
+        repo = ScoringRepository(session)
+        statement = touch_statement(card, repo.driver)
+        alone = read_touches(repo.driver.chunks(statement, 1000), len(card.touch_rules))
+        high = int(repo.driver.rows(Statement("SELECT MAX(id) FROM touchpoint"))[0][0]) + 1
+    database = simulated.engine.url.database
+    assert database is not None and len(alone.at_us) > 500
+    split = scan_in_processes(database, statement, len(card.touch_rules), high, processes=3)
+    for name in ("person_id", "at_us", "touch_id", "matched"):
+        assert np.array_equal(getattr(split, name), getattr(alone, name)), name

@@ -72,6 +72,12 @@ def show_explanation(found: Explanation) -> None:
         table.add_row(hit.rule, hit.grp, f"{hit.at:%Y-%m-%d %H:%M}", detail, str(hit.times), points(hit.points),
                       _minus(hit.decayed), _minus(hit.limited), _minus(hit.capped), points(counted))
     console.print(table)
+    rule = found.card.qualify if found.card else None
+    if rule is not None:
+        wanted = [f"{name} >= {points(value)}" for name, value in (("fit", rule.fit), ("engagement", rule.engagement),
+                                                                   ("total", rule.total)) if value is not None]
+        console.print(f"qualifies for {rule.stage} at {', '.join(wanted) or 'its definition'}"
+                      f"{' and its written definition' if rule.definition is not None else ''}", highlight=False)
     agree = (sums["fit"], sums["engagement"]) == (s.fit, s.engagement)
     console.print(f"sum of counted points: fit {points(sums['fit'])} + engagement {points(sums['engagement'])} = "
                   f"{points(sums['fit'] + sums['engagement'])} "

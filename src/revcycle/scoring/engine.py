@@ -230,3 +230,41 @@ def _totals(card: Scorecard, hits: HitColumns, size: int) -> BatchScores:
             if wanted is not None:
                 qualified &= score >= wanted
     return BatchScores(fit, engagement, total, qualified, hits)
+
+
+@dataclass(frozen=True)
+class AccountColumns:
+    """Accounts scored from their people (hundredths): best fit, engagement of the most engaged people."""
+
+    account_id: Ints
+    fit: Ints
+    engagement: Ints
+    people: Ints
+    engaged: Ints
+    qualified: Ints
+
+    @property
+    def total(self) -> Ints:
+        """Fit plus engagement."""
+        return self.fit + self.engagement
+
+
+def score_accounts(account: Ints, person: Ints, fit: Ints, engagement: Ints, qualified: Bools,
+                   top_people: int) -> AccountColumns:
+    """Each account's best fit and the summed engagement of its `top_people` most engaged people (a buying
+    group is as engaged as its most engaged members), with head counts; people without an account are left out."""
+    mine = np.flatnonzero(account >= 0)
+    order = mine[np.lexsort((person[mine], -engagement[mine], account[mine]))]
+    account, fit, engagement, qualified = account[order], fit[order], engagement[order], qualified[order]
+    ids, starts, inverse = np.unique(account, return_index=True, return_inverse=True)
+    rank = np.arange(len(account)) - starts[inverse]
+    top = rank < top_people
+    size = len(ids)
+
+    def per_account(weights: Ints) -> Ints:
+        return np.bincount(inverse, weights=weights, minlength=size).round().astype(np.int64)
+
+    best = np.maximum.reduceat(fit, starts) if size else np.zeros(0, dtype=np.int64)
+    return AccountColumns(ids.astype(np.int64), best.astype(np.int64), per_account(np.where(top, engagement, 0)),
+                          per_account(np.ones(len(account), dtype=np.int64)),
+                          per_account((engagement > 0).astype(np.int64)), per_account(qualified.astype(np.int64)))

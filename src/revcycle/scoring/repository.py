@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,22 +11,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from revcycle.cycle.tables import Account, Campaign, Person, Touchpoint
 from revcycle.pact.conditions import Facts
-from revcycle.scoring.engine import BatchScores, PeopleColumns, TouchColumns
+from revcycle.scoring.engine import AccountColumns, BatchScores, PeopleColumns, TouchColumns
 from revcycle.scoring.fields import JSON_COLUMNS, columns_needed, field_matrix, normalise, record
 from revcycle.scoring.model import Scorecard, ScoringTouch, micros
-from revcycle.scoring.sql import Driver, Selection, Statement
+from revcycle.scoring.sql import Driver, Selection, Statement, sqlite_instants
 from revcycle.scoring.tables import AccountScore, PersonScore, ScoreChange, ScoreHit
 from revcycle.scoring.touches import (
     PARALLEL_SCAN_FROM,
     TouchTable,
     read_touches,
-    scan_in_processes,
+    start_scan,
     touch_statement,
 )
 from revcycle.store.base import utc
@@ -91,25 +91,26 @@ class ScoringRepository:
         return f"CAST({alias}.{column} AS TEXT)" if column in JSON_COLUMNS else f"{alias}.{column}"
 
     def touches(self, card: Scorecard, selection: Selection) -> TouchTable:
-        """The touches of a selection of people that match any touch rule (everybody's: in parallel processes
-        on a large SQLite store)."""
+        """The touches of a selection of people that match any touch rule."""
         if not card.touch_rules:
             return TouchTable.empty(0)
-        statement = touch_statement(card, self.driver)
-        high = self._parallel_scan_end(selection)
-        if high is not None:
-            database = self.session.get_bind().engine.url.database
-            assert database is not None
-            return scan_in_processes(database, statement, len(card.touch_rules), high)
-        return read_touches(self.driver.chunks(self.driver.where(statement, "t.person_id", selection), 500_000),
-                            len(card.touch_rules))
+        statement = self.driver.where(touch_statement(card, self.driver), "t.person_id", selection)
+        return read_touches(self.driver.chunks(statement, 500_000), len(card.touch_rules))
 
-    def _parallel_scan_end(self, selection: Selection) -> int | None:
-        """One past the highest touchpoint id when everybody's touches are read from a large SQLite file."""
-        if not self.driver.sqlite or selection != Selection():
-            return None
+    def everybodys_touches(self, card: Scorecard) -> Callable[[], TouchTable]:
+        """Start reading everybody's rule-matching touches; call the result to get them. On a large SQLite file
+        child processes scan ranges of touchpoints meanwhile; otherwise they are read when asked for."""
+        high = self._parallel_scan_end() if card.touch_rules else None
+        if high is None:
+            return lambda: self.touches(card, Selection())
         database = self.session.get_bind().engine.url.database
-        if not database or database == ":memory:":
+        assert database is not None
+        return start_scan(database, touch_statement(card, self.driver), len(card.touch_rules), high)
+
+    def _parallel_scan_end(self) -> int | None:
+        """One past the highest touchpoint id, when the store is a SQLite file large enough to scan in parallel."""
+        database = self.session.get_bind().engine.url.database
+        if not self.driver.sqlite or not database or database == ":memory:":
             return None
         high = int(self.driver.rows(Statement("SELECT COALESCE(MAX(id), 0) FROM touchpoint"))[0][0]) + 1
         return high if high > PARALLEL_SCAN_FROM else None
@@ -154,31 +155,53 @@ class ScoringRepository:
                    self._instants(hits.at_us), touch.tolist(), hits.times.tolist(), hits.points.tolist(),
                    hits.decayed.tolist(), hits.limited.tolist(), hits.capped.tolist()]
         self.driver.many(f"INSERT INTO score_hit ({', '.join(_HIT_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
-                         list(zip(*columns, strict=True)))
+                         zip(*columns, strict=True))
 
     def _instants(self, at_us: Ints) -> list[Any]:
         """Instants in the form `UtcDateTime` stores them, each distinct one converted once."""
         values, inverse = np.unique(at_us, return_inverse=True)
-        stamps = pa.array(values, type=pa.int64()).cast(pa.timestamp("us"))
-        stored = pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S") if self.driver.sqlite else stamps
-        return np.array(stored.to_pylist(), dtype=object)[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
+        if self.driver.sqlite:
+            stored = np.asarray(sqlite_instants(values), dtype=object)
+        else:
+            stored = np.asarray(pa.array(values, type=pa.int64()).cast(pa.timestamp("us")).to_pylist(), dtype=object)
+        return stored[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
 
-    def refresh_accounts(self, accounts: Sequence[int] | None, *, top_people: int, now: datetime) -> None:
-        """Recompute the scores of these accounts (every account when None) from their people's scores."""
-        selection = Selection(ids=accounts) if accounts is not None else Selection()
-        self.driver.run(self.driver.where(Statement("DELETE FROM account_score WHERE 1 = 1"), "account_id",
-                                          selection))
-        top = "CASE WHEN rn <= ? THEN engagement ELSE 0 END"
-        sql = Statement(f"INSERT INTO account_score (account_id, fit, engagement, total, people, engaged_people, "
-                        f"qualified_people, as_of) SELECT account_id, MAX(fit), SUM({top}), MAX(fit) + SUM({top}), "
-                        "COUNT(*), SUM(CASE WHEN engagement > 0 THEN 1 ELSE 0 END), "
-                        "SUM(CASE WHEN qualified THEN 1 ELSE 0 END), ? FROM (SELECT p.account_id, s.fit, "
-                        "s.engagement, s.qualified, ROW_NUMBER() OVER (PARTITION BY p.account_id "
-                        "ORDER BY s.engagement DESC, s.person_id) AS rn FROM person_score s "
-                        "JOIN person p ON p.id = s.person_id WHERE p.account_id IS NOT NULL",
-                        [top_people, top_people, timestamp_param(self.session, now)])
-        self.driver.where(sql, "p.account_id", selection)
-        self.driver.run(sql.add(") ranked GROUP BY account_id"))
+    def members(self, accounts: Sequence[int]) -> tuple[Ints, Ints, Ints, Ints, npt.NDArray[np.bool_]]:
+        """The scored people of these accounts: account, person, fit, engagement, qualified."""
+        sql = Statement("SELECT p.account_id, s.person_id, s.fit, s.engagement, s.qualified FROM person_score s "
+                        "JOIN person p ON p.id = s.person_id WHERE 1 = 1")
+        rows = self.driver.rows(self.driver.where(sql, "p.account_id", Selection(ids=accounts))) if accounts else []
+        account, person, fit, engagement = (np.array([r[k] for r in rows], dtype=np.int64) for k in range(4))
+        return account, person, fit, engagement, np.array([bool(r[4]) for r in rows], dtype=np.bool_)
+
+    def replace_accounts(self, scored: AccountColumns, *, everybody: bool, now: datetime) -> None:
+        """Store these account scores in place of the old ones (of these accounts, or of every account)."""
+        ids = scored.account_id.tolist()
+        delete = Statement("DELETE FROM account_score WHERE 1 = 1")
+        if not everybody:
+            if not ids:
+                return
+            self.driver.where(delete, "account_id", Selection(ids=ids))
+        self.driver.run(delete)
+        at = timestamp_param(self.session, now)
+        columns = [scored.fit, scored.engagement, scored.total, scored.people, scored.engaged, scored.qualified]
+        self.driver.many("INSERT INTO account_score (account_id, fit, engagement, total, people, engaged_people, "
+                         "qualified_people, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [(*row, at) for row in zip(ids, *(c.tolist() for c in columns), strict=True)])
+
+    @contextmanager
+    def large_cache(self) -> Iterator[None]:
+        """On SQLite, a 256 MiB page cache for the connection while a full rescore writes (indexes on random
+        values, like scores, thrash the default 2 MiB); restored afterwards."""
+        if not self.driver.sqlite:
+            yield
+            return
+        before = self.driver.rows(Statement("PRAGMA cache_size"))[0][0]
+        self.driver.run(Statement("PRAGMA cache_size = -262144"))
+        try:
+            yield
+        finally:
+            self.driver.run(Statement(f"PRAGMA cache_size = {int(before)}"))
 
     def clear(self) -> None:
         """Forget every stored hit (a full rescore rewrites them all)."""

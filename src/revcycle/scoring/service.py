@@ -17,7 +17,7 @@ from revcycle.cycle.tables import Person, Touchpoint
 from revcycle.errors import InvalidTransition, NotFound
 from revcycle.pact.conditions import evaluate
 from revcycle.pact.service import PactService
-from revcycle.scoring.engine import score_batch
+from revcycle.scoring.engine import AccountColumns, score_accounts, score_batch
 from revcycle.scoring.model import Scorecard
 from revcycle.scoring.repository import Batch, ScoringRepository
 from revcycle.scoring.sql import Selection
@@ -71,8 +71,9 @@ def score_touched(ctx: ImportContext, person_ids: Iterable[int]) -> None:
     card = Scorecard.from_pact(pact)
     run = _Run(ctx.session, card, ctx.cycle, ctx.now, ctx.pact_version_id, f"import #{ctx.run_id}")
     batch = run.score(Selection(ids=ids))
-    ScoringRepository(ctx.session).refresh_accounts(sorted({a for a in batch.account_id if a is not None}),
-                                                    top_people=card.top_people, now=ctx.now)
+    accounts = sorted({a for a in batch.account_id if a is not None})
+    scored = score_accounts(*run.repo.members(accounts), top_people=card.top_people)
+    run.repo.replace_accounts(scored, everybody=False, now=ctx.now)
 
 
 class _Run:
@@ -84,6 +85,7 @@ class _Run:
         self.pact_version_id, self.cause = pact_version_id, cause
         self.repo = ScoringRepository(session)
         self.summary = RescoreSummary()
+        self.members: list[tuple[Any, ...]] = []
 
     def score(self, selection: Selection) -> Batch:
         """Read, score and store a selection of people."""
@@ -102,6 +104,15 @@ class _Run:
         self.summary.hits += len(result.hits.person)
         self.summary.qualified += int(result.qualified.sum())
         self._move(batch, np.flatnonzero(result.qualified).tolist())
+        self.members.append((np.array([-1 if a is None else a for a in batch.account_id], dtype=np.int64),
+                             batch.people.person_id, result.fit, result.engagement, result.qualified))
+
+    def accounts(self) -> AccountColumns:
+        """The accounts of everybody scored in this pass, scored from them."""
+        parts = [np.concatenate([m[k] for m in self.members]) for k in range(5)] if self.members else \
+            [np.zeros(0, dtype=np.int64)] * 4 + [np.zeros(0, dtype=np.bool_)]
+        account, person, fit, engagement, qualified = parts
+        return score_accounts(account, person, fit, engagement, qualified.astype(np.bool_), self.card.top_people)
 
     def _move(self, batch: Batch, qualified: list[int]) -> None:
         rule = self.card.qualify
@@ -139,12 +150,13 @@ class ScoringService:
             ids = run.repo.person_ids()
             selections = [Selection(low=int(ids[i]), high=int(ids[min(i + self.batch_size, len(ids)) - 1]) + 1)
                           for i in range(0, len(ids), self.batch_size)]
-            run.repo.clear()
-            for selection, batch in self._batches(run.repo, card, selections, now):
-                run.store(batch, selection, hits_cleared=True)
-                if progress is not None:
-                    progress(run.summary.people, len(ids))
-            run.repo.refresh_accounts(None, top_people=card.top_people, now=now)
+            with run.repo.large_cache():
+                run.repo.clear()
+                for selection, batch in self._batches(run.repo, card, selections, now):
+                    run.store(batch, selection, hits_cleared=True)
+                    if progress is not None:
+                        progress(run.summary.people, len(ids))
+                run.repo.replace_accounts(run.accounts(), everybody=True, now=now)
             session.add(AuditLog(at=now, actor=actor, action="score.rescore", entity="pact_version",
                                  entity_id=str(active.number), detail={"people": run.summary.people,
                                                                        "changed": run.summary.changed,
@@ -154,15 +166,16 @@ class ScoringService:
     @staticmethod
     def _batches(repo: ScoringRepository, card: Scorecard, selections: list[Selection],
                  now: datetime) -> Iterator[tuple[Selection, Batch]]:
-        """Every batch of a full rescore; on SQLite everybody's touches are read in one scan first (a range
-        lookup per batch of people costs more than the whole scan)."""
+        """Every batch of a full rescore. On SQLite everybody's touches are read in one scan (a range lookup per
+        batch costs more than the whole scan), by child processes while everybody's fields are read here."""
         if not repo.driver.sqlite:
             for selection in selections:
                 yield selection, repo.batch(card, selection, now)
             return
-        table = repo.touches(card, Selection())
-        for selection in selections:
-            found, accounts = repo.people(card, selection, now)
+        touches = repo.everybodys_touches(card)
+        people = [repo.people(card, selection, now) for selection in selections]
+        table = touches()
+        for selection, (found, accounts) in zip(selections, people, strict=True):
             yield selection, Batch(found, table.of(found.person_id), accounts)
 
     def explain(self, key: str) -> Explanation:

@@ -8,15 +8,20 @@ same meaning as `model.touch_matches`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from revcycle.pact.conditions import TouchFilter
 
-__all__ = ["Driver", "Selection", "Statement", "filter_sql"]
+__all__ = ["Driver", "Selection", "Statement", "filter_sql", "sqlite_instants"]
+
+DAY_US = 86_400_000_000
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,13 @@ class Driver:
         """Run a statement that returns nothing."""
         self.session.connection().exec_driver_sql(self._text(statement.text), tuple(statement.params))
 
-    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run one statement per row of parameters (executemany)."""
-        if rows:
-            self.session.connection().exec_driver_sql(self._text(sql), list(rows))
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement per row of parameters, handing the driver an iterator (no list of millions)."""
+        cursor = self.session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self._text(sql), rows)  # type: ignore[arg-type]  # drivers take any iterable
+        finally:
+            cursor.close()
 
     def where(self, statement: Statement, column: str, selection: Selection) -> Statement:
         """Append ` AND <column in the selection>`."""
@@ -140,3 +148,29 @@ def filter_sql(wanted: TouchFilter, driver: Driver, alias: str = "t") -> Stateme
     for i, part in enumerate(parts):
         out.add((" AND " if i else "") + part.text, *part.params)
     return out.add(")")
+
+
+def sqlite_instants(at_us: npt.NDArray[np.int64]) -> list[str]:
+    """Instants (microseconds since 1970) as SQLite stores them, `YYYY-MM-DD HH:MM:SS.ffffff`, built as one byte
+    matrix read as Arrow strings (Arrow's strftime took 3 s for 1.6 million when measured, this about 0.5 s)."""
+    days, rest = np.divmod(at_us, DAY_US)
+    date = days.astype("datetime64[D]")
+    month_start = date.astype("datetime64[M]")
+    seconds, micro = np.divmod(rest, 1_000_000)
+    hour, rest = np.divmod(seconds, 3600)
+    minute, second = np.divmod(rest, 60)
+    fields = [(date.astype("datetime64[Y]").astype(np.int64) + 1970, 4, "-"),
+              (month_start.astype(np.int64) % 12 + 1, 2, "-"), ((date - month_start).astype(np.int64) + 1, 2, " "),
+              (hour, 2, ":"), (minute, 2, ":"), (second, 2, "."), (micro, 6, "")]
+    matrix = np.empty((len(at_us), 26), dtype=np.uint8)
+    column = 0
+    for values, width, after in fields:
+        for place in range(width - 1, -1, -1):
+            matrix[:, column] = 48 + values // 10**place % 10
+            column += 1
+        if after:
+            matrix[:, column] = ord(after)
+            column += 1
+    offsets = np.arange(0, len(at_us) * 26 + 1, 26, dtype=np.int32)
+    text = pa.Array.from_buffers(pa.string(), len(at_us), [None, pa.py_buffer(offsets), pa.py_buffer(matrix)])
+    return text.to_pylist()  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from revcycle.scoring.engine import TouchColumns
 from revcycle.scoring.model import Scorecard
 from revcycle.scoring.sql import Driver, Statement, filter_sql
 
-__all__ = ["PARALLEL_SCAN_FROM", "TouchTable", "read_touches", "scan_in_processes", "touch_statement"]
+__all__ = ["PARALLEL_SCAN_FROM", "TouchTable", "read_touches", "scan_in_processes", "start_scan", "touch_statement"]
 
 Ints = npt.NDArray[np.int64]
 PARALLEL_SCAN_FROM = 1_000_000  # touchpoints; below this starting processes costs more than it saves
@@ -107,29 +107,41 @@ def scan_in_processes(database: str, statement: Statement, rules: int, high: int
                       processes: int | None = None) -> TouchTable:
     """`touch_statement` over everybody on a SQLite file, by several processes over ranges of touchpoint ids
     (`high` is one past the highest id); each reads the committed store on its own read-only connection."""
+    return start_scan(database, statement, rules, high, processes)()
+
+
+def start_scan(database: str, statement: Statement, rules: int, high: int,
+               processes: int | None = None) -> Callable[[], TouchTable]:
+    """Start `scan_in_processes` and return what waits for its result (the caller works meanwhile)."""
     count = processes or min(2, os.cpu_count() or 1)
     bounds = [high * k // count for k in range(count + 1)]
-    with tempfile.TemporaryDirectory(prefix="revcycle-scan-") as folder:
-        # plain child processes (not multiprocessing): nothing of the caller (connections, threads, its main
-        # module) is inherited or re-run
-        children = []
-        for k in range(count):
-            job = {"database": database, "sql": statement.text, "params": statement.params, "low": bounds[k],
-                   "high": bounds[k + 1], "rules": rules, "out": str(Path(folder) / f"part-{k}.npz")}
-            child = subprocess.Popen([sys.executable, "-m", "revcycle.scoring.touches"], stdin=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-            assert child.stdin is not None
-            child.stdin.write(json.dumps(job))
-            child.stdin.close()
-            children.append((child, job["out"]))
-        parts = [_collect(child, out) for child, out in children]
-    return TouchTable.concat(parts, rules)
+    folder = tempfile.TemporaryDirectory(prefix="revcycle-scan-")
+    # plain child processes (not multiprocessing): nothing of the caller (connections, threads, its main
+    # module) is inherited or re-run
+    children = []
+    for k in range(count):
+        job = {"database": database, "sql": statement.text, "params": statement.params, "low": bounds[k],
+               "high": bounds[k + 1], "rules": rules, "out": str(Path(folder.name) / f"part-{k}.npz")}
+        child = subprocess.Popen([sys.executable, "-m", "revcycle.scoring.touches"], stdin=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        assert child.stdin is not None
+        child.stdin.write(json.dumps(job))
+        child.stdin.close()
+        children.append((child, str(job["out"])))
+
+    def result() -> TouchTable:
+        with folder:
+            return TouchTable.concat([_collect(child, out) for child, out in children], rules)
+
+    return result
 
 
 def _collect(child: subprocess.Popen[str], out: str) -> TouchTable:
-    assert child.stderr is not None
-    problem = child.stderr.read()
-    if child.wait() != 0:
+    with child:  # closes its pipes
+        assert child.stderr is not None
+        problem = child.stderr.read()
+        failed = child.wait() != 0
+    if failed:
         raise StoreError(f"scanning the touchpoints failed: {problem.strip().splitlines()[-1:]}")
     with np.load(out) as saved:
         return TouchTable(saved["person_id"], saved["at_us"], saved["touch_id"], saved["matched"])

@@ -102,6 +102,7 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; store: SQLite", flush=True)
     data, parts = feed(options.people, options.chunk)
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     on = run(data, parts, scoring_on=True)
     off = run(data, parts, scoring_on=False)
     print(f"feed: {on['rows']:,.0f} touchpoints of {options.people:,} people in {len(parts)} imports of "
@@ -109,7 +110,8 @@ def main() -> None:
     print(f"import with scoring: {on['seconds']:.1f} s = {on['rows'] / on['seconds']:,.0f} touchpoints/s; "
           f"without scoring: {off['seconds']:.1f} s = {off['rows'] / off['seconds']:,.0f} touchpoints/s")
     print(f"scoring hook: {on['hook']:.1f} s over {on['calls']:.0f} import batches, {on['people']:,.0f} people "
-          f"rescored = {on['rows'] / on['hook']:,.0f} touchpoints/s ({on['people'] / on['hook']:,.0f} people/s)")
+          f"rescored = {on['rows'] / on['hook']:,.0f} touchpoints/s ({on['people'] / on['hook']:,.0f} people/s); "
+          f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

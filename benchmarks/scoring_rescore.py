@@ -140,11 +140,13 @@ def main() -> None:
         kind, database, *rest = options.child
         result = child_full(Path(database), rest[0]) if kind == "full" else child_naive(Path(database), int(rest[0]))
         result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        result["scan_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         print(json.dumps(result))
         return
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; store: SQLite", flush=True)
     database = build(options.people, WORK)
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     _in_child("full", str(database), "example")  # warm-up: fills the score tables and the page cache
     full = _in_child("full", str(database), "changed")  # the measured one: after a change of points
     naive = _in_child("naive", str(database), str(options.naive))
@@ -152,12 +154,14 @@ def main() -> None:
     extrapolated = per_person * full["people"]
     print(f"full rescore: {full['people']:,} people, {full['touchpoints']:,} touchpoints, {full['hits']:,} rule hits "
           f"written in {full['seconds']:.1f} s = {full['people'] / full['seconds']:,.0f} people/s, "
-          f"{full['touchpoints'] / full['seconds']:,.0f} touchpoints/s; peak RSS {full['peak_rss_mib']} MiB; "
+          f"{full['touchpoints'] / full['seconds']:,.0f} touchpoints/s; peak RSS {full['peak_rss_mib']} MiB (each "
+          f"scanning child at most {full['scan_rss_mib']} MiB); "
           f"{full['qualified']:,} meet the thresholds, {full['changed']:,} changed, {full['moved']:,} moved")
     print(f"naive loop: {naive['people']:,} people in {naive['seconds']:.1f} s = {1 / per_person:,.0f} people/s "
           f"(identical scores and hits for {naive['same']:,} of {naive['people']:,}); extrapolated to "
           f"{full['people']:,} people: {extrapolated:,.0f} s; peak RSS {naive['peak_rss_mib']} MiB")
-    print(f"set-based / naive: {extrapolated / full['seconds']:.1f}x faster")
+    print(f"set-based / naive: {extrapolated / full['seconds']:.1f}x faster; load average after: "
+          f"{os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -6,30 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from revcycle.errors import PactIssue
-from revcycle.pact.conditions import AllOf, AnyOf, FieldTest, NotOf
+from revcycle.pact.conditions import ACCOUNT_FIELDS, PERSON_FIELDS, AllOf, AnyOf, FieldTest, NotOf, field_problem
 from revcycle.pact.schema import Pact
 from revcycle.pact.scoring import check_scoring
 
 __all__ = ["ACCOUNT_FIELDS", "PERSON_FIELDS", "check"]
-
-PERSON_FIELDS = frozenset(
-    {
-        "email",
-        "email_domain",
-        "first_name",
-        "last_name",
-        "title",
-        "seniority",
-        "department",
-        "country",
-        "persona",
-        "stage",
-        "created_at",
-        "source_system",
-        "external_id",
-    }
-)
-ACCOUNT_FIELDS = frozenset({"name", "domain", "industry", "employees", "country", "technologies", "created_at"})
 
 
 def check(pact: Pact) -> list[PactIssue]:
@@ -106,18 +87,8 @@ def _fields(condition: Any, path: str) -> Iterator[PactIssue]:
             yield from _fields(part, f"{path}.{key}[{i}]")
     elif isinstance(condition, NotOf):
         yield from _fields(condition.not_, f"{path}.not")
-    elif isinstance(condition, FieldTest) and (problem := _field_problem(condition.field)):
+    elif isinstance(condition, FieldTest) and (problem := field_problem(condition.field)):
         yield PactIssue(f"{path}.field", problem)
-
-
-def _field_problem(name: str) -> str | None:
-    owner, _, rest = name.partition(".")
-    known = {"person": PERSON_FIELDS, "account": ACCOUNT_FIELDS}.get(owner)
-    if known is None:
-        return f'"{name}" must start with person. or account.'
-    if rest in known or (rest.startswith("attributes.") and len(rest) > len("attributes.")):
-        return None
-    return f'"{name}" is not a field (known: {", ".join(sorted(known))}, or {owner}.attributes.NAME)'
 
 
 def _sla(pact: Pact) -> Iterator[PactIssue]:

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 from revcycle.pact.durations import DurationField
 
 __all__ = [
+    "ACCOUNT_FIELDS",
+    "PERSON_FIELDS",
     "SENIORITY",
     "AllOf",
     "AnyOf",
@@ -28,6 +30,7 @@ __all__ = [
     "TouchCount",
     "TouchFilter",
     "evaluate",
+    "field_problem",
 ]
 
 SENIORITY = ("ic", "manager", "director", "vp", "c_level", "owner")
@@ -249,3 +252,34 @@ def _compare(operator: str, value: Any, wanted: Any) -> bool:
         return bool(checks[operator]())
     except TypeError:
         return False
+
+
+PERSON_FIELDS = frozenset(
+    {
+        "email",
+        "email_domain",
+        "first_name",
+        "last_name",
+        "title",
+        "seniority",
+        "department",
+        "country",
+        "persona",
+        "stage",
+        "created_at",
+        "source_system",
+        "external_id",
+    }
+)
+ACCOUNT_FIELDS = frozenset({"name", "domain", "industry", "employees", "country", "technologies", "created_at"})
+
+
+def field_problem(name: str) -> str | None:
+    """Why `person.x` / `account.x` is not a field conditions can read, or None when it is."""
+    owner, _, rest = name.partition(".")
+    known = {"person": PERSON_FIELDS, "account": ACCOUNT_FIELDS}.get(owner)
+    if known is None:
+        return f'"{name}" must start with person. or account.'
+    if rest in known or (rest.startswith("attributes.") and len(rest) > len("attributes.")):
+        return None
+    return f'"{name}" is not a field (known: {", ".join(sorted(known))}, or {owner}.attributes.NAME)'

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from revcycle.errors import PactIssue
-from revcycle.pact.conditions import AllOf, AnyOf, Condition, FieldTest, NotOf, TouchCount, TouchFilter
+from revcycle.pact.conditions import AllOf, AnyOf, Condition, FieldTest, NotOf, TouchCount, TouchFilter, field_problem
 from revcycle.pact.durations import DurationField
 
 if TYPE_CHECKING:
@@ -40,9 +40,26 @@ __all__ = [
 ]
 
 TOUCH_TYPES = (
-    "page_view", "pricing_page_view", "download", "webinar_registration", "webinar_attendance", "contact_request",
-    "demo_request", "chat", "form_submission", "email_open", "email_click", "unsubscribe", "ad_click",
-    "trade_show_visit", "event_registration", "event_attendance", "free_trial_signup", "call", "email", "meeting",
+    "page_view",
+    "pricing_page_view",
+    "download",
+    "webinar_registration",
+    "webinar_attendance",
+    "contact_request",
+    "demo_request",
+    "chat",
+    "form_submission",
+    "email_open",
+    "email_click",
+    "unsubscribe",
+    "ad_click",
+    "trade_show_visit",
+    "event_registration",
+    "event_attendance",
+    "free_trial_signup",
+    "call",
+    "email",
+    "meeting",
 )
 
 
@@ -57,8 +74,9 @@ RuleName = Annotated[str, AfterValidator(_snake)]
 
 def _gain(points: int) -> int:
     if points <= 0:
-        raise ValueError(f"{points} points: give a number above 0 (rules that take points away go under "
-                         "scoring.negative)")
+        raise ValueError(
+            f"{points} points: give a number above 0 (rules that take points away go under scoring.negative)"
+        )
     return points
 
 
@@ -232,9 +250,11 @@ def _names(scoring: ScoringSection) -> Iterator[PactIssue]:
 
 
 def _all_rules(scoring: ScoringSection) -> list[tuple[str, Any]]:
-    return ([(f"scoring.fit.rules[{i}]", r) for i, r in enumerate(scoring.fit.rules)]
-            + [(f"scoring.engagement.rules[{i}]", r) for i, r in enumerate(scoring.engagement.rules)]
-            + [(f"scoring.negative[{i}]", r) for i, r in enumerate(scoring.negative)])
+    return (
+        [(f"scoring.fit.rules[{i}]", r) for i, r in enumerate(scoring.fit.rules)]
+        + [(f"scoring.engagement.rules[{i}]", r) for i, r in enumerate(scoring.engagement.rules)]
+        + [(f"scoring.negative[{i}]", r) for i, r in enumerate(scoring.negative)]
+    )
 
 
 def _fields(scoring: ScoringSection) -> Iterator[PactIssue]:
@@ -244,22 +264,13 @@ def _fields(scoring: ScoringSection) -> Iterator[PactIssue]:
             continue
         for where, part in _parts(condition, f"{path}.when"):
             if isinstance(part, TouchCount):
-                yield PactIssue(where, "a field rule tests fields only: put touch behaviour in an engagement "
-                                       "or negative rule with touches:")
-            elif isinstance(part, FieldTest) and (problem := _field_problem(part.field)):
+                yield PactIssue(
+                    where,
+                    "a field rule tests fields only: put touch behaviour in an engagement "
+                    "or negative rule with touches:",
+                )
+            elif isinstance(part, FieldTest) and (problem := field_problem(part.field)):
                 yield PactIssue(f"{where}.field", problem)
-
-
-def _field_problem(name: str) -> str | None:
-    from revcycle.pact.checks import ACCOUNT_FIELDS, PERSON_FIELDS  # here: checks imports this module
-
-    owner, _, rest = name.partition(".")
-    known = {"person": PERSON_FIELDS, "account": ACCOUNT_FIELDS}.get(owner)
-    if known is None:
-        return f'"{name}" must start with person. or account.'
-    if rest in known or (rest.startswith("attributes.") and len(rest) > len("attributes.")):
-        return None
-    return f'"{name}" is not a field (known: {", ".join(sorted(known))}, or {owner}.attributes.NAME)'
 
 
 def _parts(condition: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -284,8 +295,11 @@ def _touch_rules(scoring: ScoringSection) -> Iterator[PactIssue]:
         types = touches.type if isinstance(touches.type, list) else [touches.type] if touches.type else []
         for value in types:
             if value not in known:
-                yield PactIssue(f"{path}.touches.type", f'"{value}" is not a touch type (known: '
-                                f'{", ".join(sorted(known))}; add the types you record to scoring.touch_types)')
+                yield PactIssue(
+                    f"{path}.touches.type",
+                    f'"{value}" is not a touch type (known: '
+                    f"{', '.join(sorted(known))}; add the types you record to scoring.touch_types)",
+                )
         if rule.once and rule.max_hits is not None:
             yield PactIssue(f"{path}.max_hits", "give once: true or max_hits, not both")
 
@@ -300,18 +314,26 @@ def _windows(scoring: ScoringSection) -> Iterator[PactIssue]:
     yield from _wall_clock(scoring)
     for path, rule in _all_rules(scoring):
         if getattr(rule, "within", None) is not None and rule.at_least == 1:
-            yield PactIssue(f"{path}.within", f"within {rule.within} can never matter with at_least 1 (one touch "
-                                              "is always within any window of itself): give at_least 2 or more")
+            yield PactIssue(
+                f"{path}.within",
+                f"within {rule.within} can never matter with at_least 1 (one touch "
+                "is always within any window of itself): give at_least 2 or more",
+            )
     engagement = scoring.engagement
     every = engagement.decay.every if engagement.decay else None
     if every is not None and engagement.window is not None and every.to_timedelta() >= engagement.window.to_timedelta():
-        yield PactIssue("scoring.engagement.decay.every", f"decay every {every} can never apply: hits stop "
-                                                          f"counting after the {engagement.window} window, "
-                                                          "before one period ends")
+        yield PactIssue(
+            "scoring.engagement.decay.every",
+            f"decay every {every} can never apply: hits stop "
+            f"counting after the {engagement.window} window, "
+            "before one period ends",
+        )
     half_life = engagement.decay.half_life if engagement.decay else None
     if half_life is not None and half_life.to_timedelta().total_seconds() < 86400:
-        yield PactIssue("scoring.engagement.decay.half_life", f"{half_life} cannot be honoured: decay counts the "
-                                                              "age of a hit in whole days (use 1d or more)")
+        yield PactIssue(
+            "scoring.engagement.decay.half_life",
+            f"{half_life} cannot be honoured: decay counts the age of a hit in whole days (use 1d or more)",
+        )
 
 
 def _wall_clock(scoring: ScoringSection) -> Iterator[PactIssue]:
@@ -319,25 +341,35 @@ def _wall_clock(scoring: ScoringSection) -> Iterator[PactIssue]:
     spans = [(f"{path}.within", rule.within) for path, rule in _all_rules(scoring) if getattr(rule, "within", None)]
     spans += [("scoring.engagement.window", engagement.window)]
     if engagement.decay is not None:
-        spans += [("scoring.engagement.decay.half_life", engagement.decay.half_life),
-                  ("scoring.engagement.decay.every", engagement.decay.every)]
+        spans += [
+            ("scoring.engagement.decay.half_life", engagement.decay.half_life),
+            ("scoring.engagement.decay.every", engagement.decay.every),
+        ]
     for path, span in spans:
         if span is not None and span.business_days:
             yield PactIssue(path, f"{span} cannot be honoured: scoring counts wall-clock time (use d or w)")
 
 
 def _caps(scoring: ScoringSection) -> Iterator[PactIssue]:
-    groups = [("scoring.fit.cap", scoring.fit.cap, _all_rules(scoring)[:len(scoring.fit.rules)]),
-              ("scoring.engagement.cap", scoring.engagement.cap,
-               [(p, r) for p, r in _all_rules(scoring) if p.startswith("scoring.engagement")]),
-              ("scoring.total_cap", scoring.total_cap, [(p, r) for p, r in _all_rules(scoring) if r.points > 0])]
+    groups = [
+        ("scoring.fit.cap", scoring.fit.cap, _all_rules(scoring)[: len(scoring.fit.rules)]),
+        (
+            "scoring.engagement.cap",
+            scoring.engagement.cap,
+            [(p, r) for p, r in _all_rules(scoring) if p.startswith("scoring.engagement")],
+        ),
+        ("scoring.total_cap", scoring.total_cap, [(p, r) for p, r in _all_rules(scoring) if r.points > 0]),
+    ]
     for path, cap, rules in groups:
         if cap is None:
             continue
         for rule_path, rule in rules:
             if rule.points > cap:
-                yield PactIssue(path, f'cap {cap} is below the {rule.points} points of rule "{rule.name}" '
-                                      f"({rule_path}): that rule could never count in full")
+                yield PactIssue(
+                    path,
+                    f'cap {cap} is below the {rule.points} points of rule "{rule.name}" '
+                    f"({rule_path}): that rule could never count in full",
+                )
 
 
 def max_points(scoring: ScoringSection) -> tuple[float, float]:
@@ -356,21 +388,35 @@ def _qualify(pact: Pact, scoring: ScoringSection, qualify: Qualify) -> Iterator[
     yield from _qualify_stages(pact, qualify)
     fit, engagement = max_points(scoring)
     total = min(fit + engagement, scoring.total_cap if scoring.total_cap is not None else fit + engagement)
-    for key, threshold, best in (("fit", qualify.fit, fit), ("engagement", qualify.engagement, engagement),
-                                 ("total", qualify.total, total)):
+    for key, threshold, best in (
+        ("fit", qualify.fit, fit),
+        ("engagement", qualify.engagement, engagement),
+        ("total", qualify.total, total),
+    ):
         if threshold is not None and threshold > best:
-            yield PactIssue(f"scoring.qualify.{key}", f"{threshold} can never be reached: the most {key} "
-                                                      f"points anybody can have is {best:g} (rule points, hit "
-                                                      "limits and caps)")
-    if qualify.fit is not None and qualify.engagement is not None and qualify.total is None \
-            and scoring.total_cap is not None and qualify.fit + qualify.engagement > scoring.total_cap:
-        yield PactIssue("scoring.total_cap", f"{scoring.total_cap} is below fit {qualify.fit} + engagement "
-                                             f"{qualify.engagement}: nobody could qualify")
+            yield PactIssue(
+                f"scoring.qualify.{key}",
+                f"{threshold} can never be reached: the most {key} "
+                f"points anybody can have is {best:g} (rule points, hit "
+                "limits and caps)",
+            )
+    if (
+        qualify.fit is not None
+        and qualify.engagement is not None
+        and qualify.total is None
+        and scoring.total_cap is not None
+        and qualify.fit + qualify.engagement > scoring.total_cap
+    ):
+        yield PactIssue(
+            "scoring.total_cap",
+            f"{scoring.total_cap} is below fit {qualify.fit} + engagement {qualify.engagement}: nobody could qualify",
+        )
     if qualify.definition:
         definition = pact.definitions.get(qualify.stage)
         if definition is None or definition.when is None:
-            yield PactIssue("scoring.qualify.definition", f"definitions.{qualify.stage}.when is needed when "
-                                                          "definition: true")
+            yield PactIssue(
+                "scoring.qualify.definition", f"definitions.{qualify.stage}.when is needed when definition: true"
+            )
 
 
 def _qualify_stages(pact: Pact, qualify: Qualify) -> Iterator[PactIssue]:
@@ -378,8 +424,9 @@ def _qualify_stages(pact: Pact, qualify: Qualify) -> Iterator[PactIssue]:
 
     stages = pact.stage_names()
     if qualify.stage not in stages:
-        yield PactIssue("scoring.qualify.stage", f'"{qualify.stage}" is not a main stage of this pact '
-                                                 f'(stages: {", ".join(stages)})')
+        yield PactIssue(
+            "scoring.qualify.stage", f'"{qualify.stage}" is not a main stage of this pact (stages: {", ".join(stages)})'
+        )
         return
     cycle = Cycle(pact)
     for i, stage in enumerate(qualify.from_ or []):

@@ -162,3 +162,47 @@ def test_a_scan_split_over_processes_reads_exactly_the_touches_one_connection_re
     split = scan_in_processes(database, statement, len(card.touch_rules), high, processes=3)
     for name in ("person_id", "at_us", "touch_id", "matched"):
         assert np.array_equal(getattr(split, name), getattr(alone, name)), name
+
+
+def _rewrite(path: Path, change: Any) -> Path:
+    """The CSV with `change(row)` applied to every row (it edits the row in place), written beside it."""
+    import csv
+
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        change(row)
+    out = path.with_name(f"changed-{path.name}")
+    return write_csv(out, rows)
+
+
+def test_changed_fields_and_moved_touches_rescore_in_the_import_as_a_full_rescore_would(
+    simulated: Store, tmp_path: Path
+) -> None:
+    before = stored(simulated)
+    folder = tmp_path / "sim"
+
+    def promote(row: dict[str, str]) -> None:
+        if int(row["external_id"][1:]) % 5 == 0:
+            row["seniority"] = "c_level" if row["seniority"] != "c_level" else "ic"
+
+    def grow(row: dict[str, str]) -> None:
+        if int(row["external_id"][1:]) % 3 == 0:
+            row["employees"] = str(int(row["employees"] or 0) * 10 + 600)
+
+    def move(row: dict[str, str]) -> None:
+        if int(row["external_id"][1:]) % 11 == 0:  # the touch was logged against the wrong person
+            row["person_external_id"] = "p000001"
+
+    import_file(simulated, "people", _rewrite(folder / "people.csv", promote))
+    import_file(simulated, "accounts", _rewrite(folder / "accounts.csv", grow))
+    import_file(simulated, "touchpoints", _rewrite(folder / "touchpoints.csv", move))
+    incremental = stored(simulated)
+    changed = {s[0] for s in incremental["scores"]} ^ {s[0] for s in before["scores"]} | {
+        a[0] for a, b in zip(incremental["scores"], before["scores"], strict=False) if a != b
+    }
+    assert len(changed) > 50  # the changes reached many people's scores
+    assert incremental["accounts"] != before["accounts"]
+    summary = ScoringService(simulated.uow, batch_size=97).rescore(now=NOW, actor="test")
+    assert stored(simulated) == incremental
+    assert summary.changed == 0

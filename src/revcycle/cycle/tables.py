@@ -119,7 +119,8 @@ class Touchpoint(_Sourced, Base):
 
     __tablename__ = "touchpoint"
     __table_args__ = (
-        UniqueConstraint("source_system", "external_id"),
+        # an index, not a table constraint, so a bulk load can drop and rebuild it (see ingest/bulk_load.py)
+        Index("uq_touchpoint_source_system_external_id", "source_system", "external_id", unique=True),
         Index("ix_touchpoint_person_time", "person_id", "occurred_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)

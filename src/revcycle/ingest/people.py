@@ -126,6 +126,11 @@ def _insert(ctx: Context, inserts: list[tuple[Converted, dict[str, Any], StageMo
 
 def _update(ctx: Context, updates: list[tuple[Converted, dict[str, Any]]]) -> None:
     states = ctx.cycle_repo.states(values["id"] for _, values in updates)
+    accounts = ctx.repo.accounts_of([values["id"] for _, values in updates])
+    ctx.left_accounts.update(  # an account someone left is rescored without them
+        old for old, values in ((accounts.get(values["id"]), values) for _, values in updates)
+        if old is not None and old != values["account_id"]
+    )
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for row, values in updates:
         wanted = row.values.get("stage")
@@ -148,5 +153,6 @@ def _update(ctx: Context, updates: list[tuple[Converted, dict[str, Any]]]) -> No
         except InvalidTransition as exc:
             ctx.warn(row.line, "stage", f'stage "{wanted}" not applied: {exc}; the other fields were updated')
     ctx.repo.update(Person, [values for _, values in updates])
+    ctx.touch(values["id"] for _, values in updates)
     ctx.cycle_repo.record(moves, pact_version_id=ctx.pact_version_id)
     ctx.counts.updated += len(updates)

@@ -39,6 +39,26 @@ class IngestRepository:
             out.update({row[0]: (row[1], row[2], row[3]) for row in self.session.execute(query)})
         return out
 
+    def people_at(self, accounts: Sequence[int]) -> list[int]:
+        """Ids of the people at these accounts."""
+        person: Any = Person.__table__
+        return [
+            pid
+            for start in range(0, len(accounts), 900)
+            for pid in self.session.scalars(
+                select(person.c.id).where(person.c.account_id.in_(accounts[start : start + 900]))
+            )
+        ]
+
+    def accounts_of(self, person_ids: Sequence[int]) -> dict[int, int | None]:
+        """Each of these people's account."""
+        person: Any = Person.__table__
+        out: dict[int, int | None] = {}
+        for start in range(0, len(person_ids), 900):
+            query = select(person.c.id, person.c.account_id).where(person.c.id.in_(person_ids[start : start + 900]))
+            out.update({pid: account for pid, account in self.session.execute(query)})
+        return out
+
     def ids(self, table: FromClause, source: str, external_ids: Iterable[str | None]) -> dict[str, int]:
         """Ids of rows of `table` by external id."""
         wanted = sorted({value for value in external_ids if value})

@@ -4,19 +4,21 @@ query per lookup and one driver-level INSERT per batch."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from revcycle.cycle.tables import Touchpoint
-from revcycle.ingest.columnar import ColumnBatch, NeedsRows
+from revcycle.ingest.columnar import ColumnBatch, NeedsRows, stored_text
 from revcycle.ingest.upsert import Context
 from revcycle.ingest.writers import react
 from revcycle.pact.schema import CycleEvent
-from revcycle.scoring.service import score_touched
 from revcycle.store.bulk import insert_rows, select_where_in
 
 __all__ = ["write_touchpoint_columns"]
@@ -52,11 +54,14 @@ def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
     ext = _list(batch, "external_id")
     if len(set(ext)) != len(ext):
         raise NeedsRows("repeated external ids in the batch")
-    existing = {
+    if ctx.new_source is None:
+        stored = text("SELECT 1 FROM touchpoint WHERE source_system = :source LIMIT 1")
+        ctx.new_source = ctx.session.execute(stored, {"source": ctx.source}).first() is None
+    existing = {} if ctx.new_source else {  # a source never seen before has no stored ids to look up
         row[0]: row[1:]
         for row in select_where_in(
             ctx.session,
-            "SELECT external_id, id, row_hash, import_run_id FROM touchpoint "
+            "SELECT external_id, id, row_hash, import_run_id, person_id FROM touchpoint "
             "WHERE source_system = :source AND external_id IN :values",
             ext,
             source=ctx.source,
@@ -104,7 +109,7 @@ def _write(
         inserts = list(zip(repeat(ctx.source), ext, digests, repeat(ctx.run_id), *columns, stored))
     updates = []
     position = {key: i for i, key in enumerate(ext)} if existing else {}
-    for key, (id_, digest, _run) in existing.items():
+    for key, (id_, digest, _run, _person) in existing.items():
         i = position[key]
         if digest == digests[i]:
             ctx.counts.unchanged += 1
@@ -114,42 +119,70 @@ def _write(
             | {"id": id_, "row_hash": digests[i], "import_run_id": ctx.run_id,
                "occurred_at": batch.columns["occurred_at"][i].as_py()}
         )
-    insert_rows(
-        ctx.session,
-        "touchpoint",
-        (
-            "source_system",
-            "external_id",
-            "row_hash",
-            "import_run_id",
-            "person_id",
-            *_COLUMNS,
-            "campaign_id",
-            "user_id",
-            "occurred_at",
-        ),
-        inserts,
-    )
+    _insert(ctx, inserts)
     ctx.repo.update(Touchpoint, updates)
     ctx.counts.inserted += len(inserts)
     ctx.counts.updated += len(updates)
-    first = _first_touches(people, batch.columns["occurred_at"], fresh)
+    touched, first = _first_touches(people, batch.columns["occurred_at"], fresh, ctx.settled)
     react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
-    score_touched(ctx, [*first, *(update["person_id"] for update in updates)])
+    ctx.touch(touched)
+    ctx.touch(update["person_id"] for update in updates)
+    ctx.touch(found[3] for key, found in existing.items() if found[1] != digests[position[key]])  # a touch moved
 
 
-def _first_touches(people: list[Any], times: pa.Array, rows: Sequence[int]) -> dict[int, datetime]:
-    """Each person's earliest new touch in the batch (grouped by Arrow, not row by row)."""
+def _insert(ctx: Context, rows: list[Any]) -> None:
+    """The batch's new touchpoints in one executemany. When lookups were skipped (a new source), an id repeated
+    from an earlier batch of the file breaks the unique key: the batch is undone and goes the row path."""
+    connection = ctx.session.connection()
+    connection.exec_driver_sql("SAVEPOINT touchpoint_batch")
+    try:
+        insert_rows(
+            ctx.session,
+            "touchpoint",
+            (
+                "source_system",
+                "external_id",
+                "row_hash",
+                "import_run_id",
+                "person_id",
+                *_COLUMNS,
+                "campaign_id",
+                "user_id",
+                "occurred_at",
+            ),
+            rows,
+        )
+    except IntegrityError as exc:
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT touchpoint_batch")
+        connection.exec_driver_sql("RELEASE SAVEPOINT touchpoint_batch")
+        raise NeedsRows("an id repeated from an earlier batch") from exc
+    connection.exec_driver_sql("RELEASE SAVEPOINT touchpoint_batch")
+
+
+def _first_touches(
+    people: list[Any], times: pa.Array, rows: Sequence[int], settled: set[int]
+) -> tuple[list[int], dict[int, datetime]]:
+    """The people with new touches in the batch, and the earliest new touch of each one not yet `settled`
+    (sorted in numpy; times are made Python datetimes only for those)."""
+    if not len(rows):
+        return [], {}
+    who = np.asarray(people, dtype=np.int64)
+    when = pc.cast(times, pa.int64()).to_numpy(zero_copy_only=False)
     if not isinstance(rows, range):
-        people, times = [people[i] for i in rows], times.take(pa.array(rows, pa.int64()))
-    table = pa.table({"person": pa.array(people, pa.int64()), "at": times})
-    earliest = table.group_by("person").aggregate([("at", "min")])
-    return dict(zip(earliest.column("person").to_pylist(), earliest.column("at_min").to_pylist(), strict=True))
+        chosen = np.asarray(rows, dtype=np.int64)
+        who, when = who[chosen], when[chosen]
+    order = np.lexsort((when, who))
+    first = order[np.r_[True, who[order][1:] != who[order][:-1]]]
+    ids = who[first].tolist()
+    keep = [i for i, pid in enumerate(ids) if pid not in settled]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    at = when[first][keep].tolist()
+    return ids, {ids[i]: epoch + timedelta(microseconds=us) for i, us in zip(keep, at, strict=True)}
 
 
 def _stored_times(ctx: Context, column: pa.Array) -> list[Any]:
     """Instants in the form `UtcDateTime` stores them, converted for the whole column at once."""
     if ctx.session.get_bind().dialect.name == "sqlite":
-        return pc.strftime(column, format="%Y-%m-%d %H:%M:%S").to_pylist()  # type: ignore[no-any-return]
+        return stored_text(column).to_pylist()  # type: ignore[no-any-return]
     naive: list[datetime] = pc.cast(column, pa.timestamp("us")).to_pylist()
     return naive

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,10 +43,19 @@ class Context:
     pact_version_id: int | None
     counts: Counts = field(default_factory=Counts)
     problems: list[RowProblem] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+    touched_accounts: set[int] = field(default_factory=set)  # fields changed: their people are rescored
+    left_accounts: set[int] = field(default_factory=set)  # someone left: the account alone is rescored
+    settled: set[int] = field(default_factory=set)  # people no touch of this import can move any more
+    new_source: bool | None = None  # touchpoints: no row of this source was stored before (no ids to look up)
 
     def __post_init__(self) -> None:
         self.repo = IngestRepository(self.session)
         self.cycle_repo = CycleRepository(self.session)
+
+    def touch(self, person_ids: Iterable[int | None]) -> None:
+        """Mark people whose scores this import changes; they are rescored once, before the import commits."""
+        self.touched.update(pid for pid in person_ids if pid is not None)
 
     def reject(self, line: int, column: str | None, message: str) -> None:
         """Refuse a row (it changes nothing) and say why."""

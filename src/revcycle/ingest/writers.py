@@ -16,7 +16,6 @@ from revcycle.ingest.rows import Converted
 from revcycle.ingest.stages import write_stages
 from revcycle.ingest.upsert import Context, dedupe, upsert
 from revcycle.pact.schema import CycleEvent
-from revcycle.scoring.service import score_touched
 from revcycle.store.base import utc
 
 __all__ = ["WRITERS", "react"]
@@ -97,7 +96,7 @@ def write_accounts(ctx: Context, batch: list[Converted]) -> None:
                 },
             )
         )
-    upsert(ctx, Account, items)
+    ctx.touched_accounts.update(item.id for item in upsert(ctx, Account, items) if not item.new)
 
 
 def write_campaigns(ctx: Context, batch: list[Converted]) -> None:
@@ -185,6 +184,7 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
                 },
             )
         )
+    before = _people_of_touches(ctx, [row.values["external_id"] for row, _ in items])
     written = upsert(ctx, Touchpoint, items)
     first: dict[int, datetime] = {}
     for item in written:
@@ -192,11 +192,26 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
             pid, at = item.values["person_id"], item.values["occurred_at"]
             first[pid] = min(first.get(pid, at), at)
     react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
-    score_touched(ctx, [item.values["person_id"] for item in written])
+    ctx.touch(item.values["person_id"] for item in written)
+    ctx.touch(before[item.row.values["external_id"]] for item in written if not item.new)  # a touch moved away
+
+
+def _people_of_touches(ctx: Context, external_ids: list[str]) -> dict[str, int]:
+    """The person each already stored touchpoint of this source belongs to, by external id."""
+    table = _table(Touchpoint)
+    found: dict[str, int] = {}
+    for start in range(0, len(external_ids), 900):
+        query = select(table.c.external_id, table.c.person_id).where(
+            table.c.source_system == ctx.source, table.c.external_id.in_(external_ids[start : start + 900])
+        )
+        found.update({key: pid for key, pid in ctx.session.execute(query)})
+    return found
 
 
 def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     """Apply the pact's lifecycle rules to these events, in order, and record the moves they make."""
+    touches = CycleEvent.TOUCHPOINT_RECORDED
+    events = [e for e in events if e[1] is not touches or e[0] not in ctx.settled]
     if not events:
         return
     kinds = {event for _, event, _ in events}
@@ -205,12 +220,16 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for pid, event, at in events:
         if pid not in states:
+            if kinds == {touches}:  # nothing else moves people during a touchpoint import: no later touch will
+                ctx.settled.add(pid)
             continue
         stage, entered = states[pid]
-        move = ctx.cycle.react(stage, event, at=max(at, entered) if event is CycleEvent.TOUCHPOINT_RECORDED else at)
+        move = ctx.cycle.react(stage, event, at=max(at, entered) if event is touches else at)
         if move is not None:
             moves.append((pid, move, {}))
             states[pid] = (move.to_stage, move.at)
+            if kinds == {touches} and stages is not None and move.to_stage not in stages:
+                ctx.settled.add(pid)
     ctx.cycle_repo.record(moves, pact_version_id=ctx.pact_version_id)
 
 

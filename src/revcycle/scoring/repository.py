@@ -174,6 +174,12 @@ class ScoringRepository:
         account, person, fit, engagement = (np.array([r[k] for r in rows], dtype=np.int64) for k in range(4))
         return account, person, fit, engagement, np.array([bool(r[4]) for r in rows], dtype=np.bool_)
 
+    def delete_accounts(self, accounts: Sequence[int]) -> None:
+        """Forget the stored scores of these accounts (one with no scored member left keeps none)."""
+        if accounts:
+            self.driver.run(self.driver.where(Statement("DELETE FROM account_score WHERE 1 = 1"), "account_id",
+                                              Selection(ids=accounts)))
+
     def replace_accounts(self, scored: AccountColumns, *, everybody: bool, now: datetime) -> None:
         """Store these account scores in place of the old ones (of these accounts, or of every account)."""
         ids = scored.account_id.tolist()

@@ -62,17 +62,26 @@ class Explanation:
     card: Scorecard | None
 
 
-def score_touched(ctx: ImportContext, person_ids: Iterable[int]) -> None:
-    """Rescore the people an import batch touched, in the import's own transaction (no-op without scoring)."""
+def score_touched(
+    ctx: ImportContext, person_ids: Iterable[int], *, accounts: Iterable[int] = (), batch_size: int = 20_000
+) -> None:
+    """Rescore the people an import touched, in the import's own transaction (no-op without scoring).
+
+    People are scored in batches (memory stays bounded however many an import touched); their accounts, and
+    `accounts` (e.g. one a person left), are scored once at the end, from the stored scores of every member."""
     pact = ctx.cycle.pact
     ids = sorted({int(pid) for pid in person_ids})
-    if pact.scoring is None or not ids:
+    stale = {int(a) for a in accounts}
+    if pact.scoring is None or not (ids or stale):
         return
     card = Scorecard.from_pact(pact)
     run = _Run(ctx.session, card, ctx.cycle, ctx.now, ctx.pact_version_id, f"import #{ctx.run_id}")
-    batch = run.score(Selection(ids=ids))
-    accounts = sorted({a for a in batch.account_id if a is not None})
-    scored = score_accounts(*run.repo.members(accounts), top_people=card.top_people)
+    for start in range(0, len(ids), batch_size):
+        batch = run.score(Selection(ids=ids[start : start + batch_size]))
+        stale.update(a for a in batch.account_id if a is not None)
+    wanted = sorted(stale)
+    scored = score_accounts(*run.repo.members(wanted), top_people=card.top_people)
+    run.repo.delete_accounts(wanted)
     run.repo.replace_accounts(scored, everybody=False, now=ctx.now)
 
 

@@ -1,0 +1,125 @@
+"""Bulk loads: a large touchpoint file from a new source goes in with the touchpoint indexes deferred on SQLite.
+The store it leaves is the store a row-by-row load leaves, with the same indexes; what the deferred unique key
+cannot catch at once (an id repeated in another batch) is still reported; a bad row mid-file still goes the
+row path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from revcycle.ingest import bulk_load
+from revcycle.ingest.fields import Kind
+from revcycle.ingest.service import ImportService, ImportSummary
+from revcycle.pact.loader import example_pact_text
+from revcycle.pact.service import PactService
+from revcycle.store.session import UnitOfWork, make_engine, upgrade
+from tests.conftest import NOW
+from tests.ingest.helpers import dump, write_csv
+
+PEOPLE = 40
+
+
+def _people(folder: Path) -> Path:
+    return write_csv(folder / "people.csv", [
+        {"external_id": f"p{i}", "email": f"person{i}@firm{i % 7}.example", "created_at": "2025-01-01T00:00:00Z"}
+        for i in range(PEOPLE)
+    ])
+
+
+def _touches(folder: Path, count: int, **override: dict[str, Any]) -> Path:
+    rows = [
+        {"external_id": f"t{i}", "person_external_id": f"p{(i * 7) % PEOPLE}", "type": "page_view",
+         "channel": ("email", "organic", "paid_search")[i % 3], "content_stage": ("top", "", "bottom")[i % 3],
+         "occurred_at": f"2025-02-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"}
+        for i in range(count)
+    ]
+    for index, values in override.items():
+        rows[int(index.removeprefix("row"))].update(values)
+    return write_csv(folder / "touchpoints.csv", rows)
+
+
+class _Store:
+    def __init__(self, folder: Path, name: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.url = f"sqlite:///{folder / name}"
+        self.engine = make_engine(self.url)
+        upgrade(self.engine)
+        self.uow = UnitOfWork(self.engine)
+        PactService(self.uow).apply_text(example_pact_text(), source="example", author="test", now=NOW)
+        self.folder = folder
+
+    def load(self, people: Path, touches: Path, *, defer: bool, monkeypatch: pytest.MonkeyPatch) -> ImportSummary:
+        service = ImportService(self.uow, column_batch_size=25)
+        service.run(Kind.PEOPLE, people, actor="test", now=NOW, report_dir=self.folder)
+        monkeypatch.setattr(bulk_load, "_MIN_ROWS", 1 if defer else 10**12)
+        deferred: list[bool] = []
+        real = bulk_load.DeferredIndexes.drop
+
+        def drop(self_: bulk_load.DeferredIndexes) -> None:
+            deferred.append(True)
+            real(self_)
+
+        monkeypatch.setattr(bulk_load.DeferredIndexes, "drop", drop)
+        summary = service.run(Kind.TOUCHPOINTS, touches, actor="test", now=NOW, report_dir=self.folder)
+        assert bool(deferred) == defer
+        return summary
+
+    def indexes(self) -> list[tuple[str, str]]:
+        with self.engine.connect() as connection:
+            return sorted(tuple(row) for row in connection.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'touchpoint'")))
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        return dump(self)  # type: ignore[arg-type]
+
+
+def _pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, touches: Path) -> tuple[Any, ...]:
+    people = _people(tmp_path)
+    bulk, rows = _Store(tmp_path / "bulk", "bulk.db"), _Store(tmp_path / "rows", "rows.db")
+    return (bulk, bulk.load(people, touches, defer=True, monkeypatch=monkeypatch),
+            rows, rows.load(people, touches, defer=False, monkeypatch=monkeypatch))
+
+
+def test_a_bulk_load_leaves_the_store_and_the_indexes_a_row_by_row_load_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bulk, summary, rows, expected = _pair(tmp_path, monkeypatch, _touches(tmp_path, 200))
+    assert (summary.counts.inserted, summary.counts.rejected) == (200, 0) == (expected.counts.inserted, 0)
+    assert bulk.dump() == rows.dump()
+    assert bulk.indexes() == rows.indexes() and len(bulk.indexes()) == 2
+    with bulk.engine.connect() as connection:  # the lifecycle moved everybody touched, once
+        moves = connection.execute(text("SELECT count(*) FROM stage_change WHERE to_stage = 'engaged'")).scalar()
+    assert moves == PEOPLE
+
+
+def test_an_id_repeated_in_another_batch_of_a_bulk_load_is_reported_as_a_row_by_row_load_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touches = _touches(tmp_path, 120, row100={"external_id": "t3", "channel": "events"},
+                       row110={"external_id": "t4"})
+    bulk, summary, rows, expected = _pair(tmp_path, monkeypatch, touches)
+    assert summary.counts.rejected == expected.counts.rejected == 2
+    assert [(p.line, p.column) for p in summary.problems] == [(p.line, p.column) for p in expected.problems]
+    assert [p.line for p in summary.problems] == [102, 112]
+    assert all("appears earlier" in p.message for p in summary.problems)
+    assert bulk.dump() == rows.dump()
+    assert bulk.indexes() == rows.indexes()
+    with bulk.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM touchpoint")).scalar() == 118
+        assert connection.execute(text("SELECT count(*) FROM import_run WHERE kind = 'touchpoints'")).scalar() == 1
+
+
+def test_a_bad_row_in_the_middle_of_a_bulk_load_is_rejected_and_the_rest_go_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touches = _touches(tmp_path, 150, row60={"occurred_at": "yesterday"}, row130={"person_external_id": "nobody"})
+    bulk, summary, rows, expected = _pair(tmp_path, monkeypatch, touches)
+    assert [(p.line, p.column) for p in summary.problems] == [(62, "occurred_at"), (132, "person_external_id")]
+    assert [(p.line, p.column) for p in expected.problems] == [(62, "occurred_at"), (132, "person_external_id")]
+    assert summary.counts.inserted == 148
+    assert bulk.dump() == rows.dump()
+    assert bulk.indexes() == rows.indexes()

@@ -116,25 +116,31 @@ def rss_trace(folder: Path, people: Path, touches: Path) -> list[tuple[int, int]
 
 
 def main(sizes: list[int]) -> None:
+    from revcycle.pact.loader import example_pact_text
+
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
     for size in sizes:
         with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as tmp:
             folder = Path(tmp)
             people, touches = write_files(folder, size)
-            url = f"sqlite:///{folder / 'bench.db'}"
-            revcycle(url, "db", "upgrade")
-            revcycle(url, "pact", "apply", "--example")
-            revcycle(url, "import", "people", str(people), "-q")
-            elapsed, rss, out = revcycle(url, "import", "touchpoints", str(touches), "-q")
-            assert f"{size} inserted" in out, out
-            again, rss_again, out_again = revcycle(url, "import", "touchpoints", str(touches), "-q")
-            assert f"{size} unchanged" in out_again, out_again
-            mib = touches.stat().st_size / 2**20
-            print(
-                f"{size:>9,} touchpoints ({mib:,.0f} MiB CSV): first import {elapsed:6.1f} s = "
-                f"{size / elapsed:8,.0f} rows/s, peak RSS {rss} MiB; re-import (all unchanged) {again:6.1f} s = "
-                f"{size / again:8,.0f} rows/s, peak RSS {rss_again} MiB"
-            )
+            unscored = folder / "no-scoring.yaml"
+            unscored.write_text(example_pact_text().split("\n# Lead scoring both")[0] + "\n")
+            for label, pact in (("example pact (scoring on)", ["--example"]), ("no scoring section", [str(unscored)])):
+                url = f"sqlite:///{folder / (label[:2] + '.db')}"
+                revcycle(url, "db", "upgrade")
+                revcycle(url, "pact", "apply", *pact)
+                revcycle(url, "import", "people", str(people), "-q")
+                load = os.getloadavg()[0]
+                elapsed, rss, out = revcycle(url, "import", "touchpoints", str(touches), "-q")
+                assert f"{size} inserted" in out, out
+                again, rss_again, out_again = revcycle(url, "import", "touchpoints", str(touches), "-q")
+                assert f"{size} unchanged" in out_again, out_again
+                mib = touches.stat().st_size / 2**20
+                print(
+                    f"{size:>9,} touchpoints ({mib:,.0f} MiB CSV), {label}, load {load:.2f}: first import "
+                    f"{elapsed:6.1f} s = {size / elapsed:8,.0f} rows/s, peak RSS {rss} MiB; re-import (all unchanged)"
+                    f" {again:6.1f} s = {size / again:8,.0f} rows/s, peak RSS {rss_again} MiB"
+                )
             trace = ", ".join(f"{percent}%: {rss}" for percent, rss in rss_trace(folder, people, touches))
             print(f"          resident memory (MiB) while reading the file, in-process: {trace}")
 

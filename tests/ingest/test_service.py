@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from revcycle.cycle.tables import Account, Opportunity, OpportunityContact, Person, StageChange, Touchpoint
 from revcycle.errors import ImportFileError
-from tests.conftest import Store
+from revcycle.pact.loader import example_pact_text
+from revcycle.pact.service import PactService
+from tests.conftest import NOW, Store
 from tests.ingest.helpers import dump, people_rows, run_import, write_csv, write_jsonl
 
 
@@ -292,3 +294,22 @@ def test_json_lines_with_a_broken_line_keep_the_good_lines(store: Store, tmp_pat
     summary = run_import(store, "accounts", path)
     assert {(p.line, p.column) for p in summary.problems} == {(2, None), (3, "employees"), (4, None)}
     assert summary.counts.inserted == 2
+
+
+def test_a_lifecycle_rule_with_a_condition_moves_only_the_people_meeting_it(store: Store, tmp_path: Path) -> None:
+    pact = example_pact_text().replace(
+        "  - {on: touchpoint_recorded, from: [known], to: engaged}",
+        "  - {on: touchpoint_recorded, from: [known], to: engaged, when: {field: person.seniority, ne: director}}",
+    )
+    assert "person.seniority, ne: director" in pact
+    PactService(store.uow).apply_text(pact, source="conditional", author="test", now=NOW)
+    _seed(store, tmp_path)
+    touches = [
+        {"external_id": f"t{key}", "person_external_id": key, "type": "page_view",
+         "occurred_at": "2025-03-01T09:00:00Z"}
+        for key in ("p1", "p3")
+    ]
+    run_import(store, "touchpoints", write_csv(tmp_path / "t.csv", touches))
+    with store.uow.begin() as session:
+        stages = {key: stage for key, stage in session.execute(select(Person.external_id, Person.stage))}
+    assert (stages["p1"], stages["p3"]) == ("engaged", "known")  # a VP moves; the director does not

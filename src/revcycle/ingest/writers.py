@@ -16,6 +16,7 @@ from revcycle.ingest.rows import Converted
 from revcycle.ingest.stages import write_stages
 from revcycle.ingest.upsert import Context, dedupe, upsert
 from revcycle.pact.schema import CycleEvent
+from revcycle.scoring.repository import ScoringRepository
 from revcycle.store.base import utc
 
 __all__ = ["WRITERS", "react"]
@@ -217,6 +218,8 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     kinds = {event for _, event, _ in events}
     stages = ctx.cycle.stages_reacting_to(kinds)
     states = ctx.cycle_repo.states({pid for pid, _, _ in events}, stages=stages)
+    conditional = any(rule.when is not None and rule.on in kinds for rule in ctx.cycle.pact.lifecycle)
+    facts = ScoringRepository(ctx.session).facts if conditional else None  # a `when:` reads the person's record
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for pid, event, at in events:
         if pid not in states:
@@ -224,7 +227,8 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
                 ctx.settled.add(pid)
             continue
         stage, entered = states[pid]
-        move = ctx.cycle.react(stage, event, at=max(at, entered) if event is touches else at)
+        move = ctx.cycle.react(stage, event, at=max(at, entered) if event is touches else at,
+                               facts=facts(pid) if facts is not None else None)
         if move is not None:
             moves.append((pid, move, {}))
             states[pid] = (move.to_stage, move.at)

@@ -23,8 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-import revcycle.ingest.touchpoints_fast as fast_writer
-import revcycle.ingest.writers as row_writer
+import revcycle.ingest.service as import_service
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.service import ImportService
 from revcycle.pact.loader import example_pact_text
@@ -43,10 +42,10 @@ class Stopwatch:
     def __init__(self, hook: Callable[..., None]) -> None:
         self.hook, self.seconds, self.calls, self.people = hook, 0.0, 0, 0
 
-    def __call__(self, ctx: Any, person_ids: Any) -> None:
+    def __call__(self, ctx: Any, person_ids: Any, **options: Any) -> None:
         ids = list(person_ids)
         started = time.perf_counter()
-        self.hook(ctx, ids)
+        self.hook(ctx, ids, **options)
         self.seconds += time.perf_counter() - started
         self.calls += 1
         self.people += len(set(ids))
@@ -82,8 +81,7 @@ def run(data: Path, parts: list[Path], *, scoring_on: bool) -> dict[str, float]:
         service.run(Kind(kind), data / f"{kind}.csv", source="sim", actor="benchmark", now=NOW,
                     report_dir=WORK / "reports")
     watch = Stopwatch(scoring.score_touched)
-    row_writer.score_touched = watch  # type: ignore[assignment]
-    fast_writer.score_touched = watch  # type: ignore[assignment]
+    import_service.score_touched = watch  # type: ignore[assignment]
     rows, started = 0, time.perf_counter()
     for part in parts:
         summary = service.run(Kind.TOUCHPOINTS, part, source="sim", actor="benchmark", now=NOW,

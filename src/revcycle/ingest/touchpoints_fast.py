@@ -37,11 +37,19 @@ _COLUMNS = (
 )
 
 
+_REMEMBERED = 2_000_000  # ids kept between batches of one import (people, campaigns, users do not change in it)
+
+
 def _ids(ctx: Context, table: str, column: str, keys: list[Any]) -> dict[str, int]:
-    wanted = sorted({key for key in keys if key is not None})
+    known = ctx.ids_seen.setdefault(f"{table}.{column}", {})
+    wanted = list({key for key in keys if key is not None and key not in known})
+    if len(known) + len(wanted) > _REMEMBERED:
+        known.clear()
+        wanted = list({key for key in keys if key is not None})
     source = "" if column == "email" else "source_system = :source AND "
     sql = f"SELECT {column}, id FROM {table} WHERE {source}{column} IN :values"
-    return {key: id_ for key, id_ in select_where_in(ctx.session, sql, wanted, source=ctx.source)}
+    known.update(select_where_in(ctx.session, sql, wanted, source=ctx.source))
+    return known
 
 
 def _list(batch: ColumnBatch, name: str) -> list[Any]:
@@ -97,16 +105,25 @@ def _write(
     users: dict[str, int],
 ) -> None:
     stored = _stored_times(ctx, batch.columns["occurred_at"])
-    campaign_ids = [campaigns.get(k) if k else None for k in _list(batch, "campaign_external_id")]
-    user_ids = [users.get(k) if k else None for k in _list(batch, "user_external_id")]
-    columns = [people, *(_list(batch, name) for name in _COLUMNS), campaign_ids, user_ids]
+    empty = [None] * batch.size
+    named = {
+        "person_id": people,
+        **{name: _list(batch, name) if _filled(batch, name) else empty for name in _COLUMNS},
+        "campaign_id": [campaigns.get(k) if k else None for k in _list(batch, "campaign_external_id")]
+        if _filled(batch, "campaign_external_id") else empty,
+        "user_id": [users.get(k) if k else None for k in _list(batch, "user_external_id")]
+        if _filled(batch, "user_external_id") else empty,
+    }
+    columns = list(named.values())
+    kept = [name for name, values in named.items() if values is not empty]  # a column empty in the whole batch
+    given = [named[name] for name in kept]  # is left to its default: fewer values for the driver to bind
     digests = batch.digests
     if existing:
         fresh: Sequence[int] = [i for i, key in enumerate(ext) if key not in existing]
-        inserts = [(ctx.source, ext[i], digests[i], ctx.run_id, *(c[i] for c in columns), stored[i]) for i in fresh]
+        inserts = [(ctx.source, ext[i], digests[i], ctx.run_id, *(c[i] for c in given), stored[i]) for i in fresh]
     else:  # all new: hand the driver the columns zipped, without building per-row lists in Python
         fresh = range(len(ext))
-        inserts = list(zip(repeat(ctx.source), ext, digests, repeat(ctx.run_id), *columns, stored))
+        inserts = list(zip(repeat(ctx.source), ext, digests, repeat(ctx.run_id), *given, stored))
     updates = []
     position = {key: i for i, key in enumerate(ext)} if existing else {}
     for key, (id_, digest, _run, _person) in existing.items():
@@ -119,7 +136,7 @@ def _write(
             | {"id": id_, "row_hash": digests[i], "import_run_id": ctx.run_id,
                "occurred_at": batch.columns["occurred_at"][i].as_py()}
         )
-    _insert(ctx, inserts)
+    _insert(ctx, kept, inserts)
     ctx.repo.update(Touchpoint, updates)
     ctx.counts.inserted += len(inserts)
     ctx.counts.updated += len(updates)
@@ -130,7 +147,13 @@ def _write(
     ctx.touch(found[3] for key, found in existing.items() if found[1] != digests[position[key]])  # a touch moved
 
 
-def _insert(ctx: Context, rows: list[Any]) -> None:
+def _filled(batch: ColumnBatch, name: str) -> bool:
+    """Whether the batch has a value in this column on any row."""
+    column = batch.columns.get(name)
+    return column is not None and column.null_count < len(column)
+
+
+def _insert(ctx: Context, columns: list[str], rows: list[Any]) -> None:
     """The batch's new touchpoints in one executemany. When lookups were skipped (a new source), an id repeated
     from an earlier batch of the file breaks the unique key: the batch is undone and goes the row path."""
     connection = ctx.session.connection()
@@ -139,17 +162,7 @@ def _insert(ctx: Context, rows: list[Any]) -> None:
         insert_rows(
             ctx.session,
             "touchpoint",
-            (
-                "source_system",
-                "external_id",
-                "row_hash",
-                "import_run_id",
-                "person_id",
-                *_COLUMNS,
-                "campaign_id",
-                "user_id",
-                "occurred_at",
-            ),
+            ("source_system", "external_id", "row_hash", "import_run_id", *columns, "occurred_at"),
             rows,
         )
     except IntegrityError as exc:

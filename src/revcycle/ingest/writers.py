@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -221,14 +222,21 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     conditional = any(rule.when is not None and rule.on in kinds for rule in ctx.cycle.pact.lifecycle)
     facts = ScoringRepository(ctx.session).facts if conditional else None  # a `when:` reads the person's record
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
+    rules: dict[tuple[str, CycleEvent], StageMoved | None] = {}
     for pid, event, at in events:
         if pid not in states:
             if kinds == {touches}:  # nothing else moves people during a touchpoint import: no later touch will
                 ctx.settled.add(pid)
             continue
         stage, entered = states[pid]
-        move = ctx.cycle.react(stage, event, at=max(at, entered) if event is touches else at,
-                               facts=facts(pid) if facts is not None else None)
+        when = max(at, entered) if event is touches else at
+        if facts is not None:
+            move = ctx.cycle.react(stage, event, at=when, facts=facts(pid))
+        else:  # without conditions the rule that fires depends on the stage and the event alone
+            if (stage, event) not in rules:
+                rules[stage, event] = ctx.cycle.react(stage, event, at=when)
+            found = rules[stage, event]
+            move = None if found is None else replace(found, at=when)
         if move is not None:
             moves.append((pid, move, {}))
             states[pid] = (move.to_stage, move.at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -160,12 +161,15 @@ class ImportService:
             for rows in _batches(reader.rows(), self.batch_size):
                 yield rows, None
             return
+        yield from _read_ahead(self._converted(job, reader))
+
+    def _converted(self, job: _Job, reader: SourceFile) -> Iterator[tuple[Any, int | None]]:
         for raw, first_line in arrow_batches(job.path, reader.header or [], self.column_batch_size):
-            size = raw.nbytes
             try:
-                yield convert_batch(job.plan, raw, first_line), size
+                batch: Any = convert_batch(job.plan, raw, first_line)
             except NeedsRows:
-                yield ColumnBatch({}, [], first_line, raw).raw_rows(), size
+                batch = ColumnBatch({}, [], first_line, raw).raw_rows()
+            yield batch, raw.nbytes
 
     def _write_columns(
         self,
@@ -209,6 +213,19 @@ class ImportService:
                     summary.empty[name] = summary.empty.get(name, 0) + 1
             good.append(result)
         return good
+
+
+_END = object()
+
+
+def _read_ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """The items, each produced in a thread while the one before it is used: Arrow reads and converts the
+    next batch (mostly without the interpreter lock) while this one is written to the store."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+        pending = pool.submit(next, items, _END)
+        while (item := pending.result()) is not _END:
+            pending = pool.submit(next, items, _END)
+            yield item
 
 
 @contextmanager

@@ -123,3 +123,17 @@ def test_a_bad_row_in_the_middle_of_a_bulk_load_is_rejected_and_the_rest_go_in(
     assert summary.counts.inserted == 148
     assert bulk.dump() == rows.dump()
     assert bulk.indexes() == rows.indexes()
+
+
+def test_a_repeated_id_in_a_new_sources_later_batch_is_reported_on_every_backend(store: Any, tmp_path: Path) -> None:
+    """A new source skips the look-ups of stored ids; the unique key catches the repeat and the batch is redone
+    row by row inside its savepoint (PostgreSQL would otherwise abort the whole transaction)."""
+    service = ImportService(store.uow, column_batch_size=25)
+    service.run(Kind.PEOPLE, _people(tmp_path), actor="test", now=NOW, report_dir=tmp_path)
+    touches = _touches(tmp_path, 80, row60={"external_id": "t5", "channel": "events"})
+    summary = service.run(Kind.TOUCHPOINTS, touches, actor="test", now=NOW, report_dir=tmp_path)
+    assert (summary.counts.inserted, summary.counts.rejected) == (79, 1)
+    assert summary.problems[0].line == 62 and "appears earlier" in summary.problems[0].message
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM touchpoint")).scalar() == 79
+        assert connection.execute(text("SELECT channel FROM touchpoint WHERE external_id = 't5'")).scalar() == "paid_search"

@@ -77,21 +77,23 @@ def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
     }
     if any(found[2] == ctx.run_id for found in existing.values()):
         raise NeedsRows("an id repeated from an earlier batch")
-    person_keys, person_emails = _list(batch, "person_external_id"), _list(batch, "person_email")
+    person_keys = _list(batch, "person_external_id")
     by_key = _ids(ctx, "person", "external_id", person_keys)
-    by_email = _ids(ctx, "person", "email", person_emails)
-    campaigns = _ids(ctx, "campaign", "external_id", _list(batch, "campaign_external_id"))
-    users = _ids(ctx, "app_user", "external_id", _list(batch, "user_external_id"))
-    people = [
-        by_key.get(k) if k is not None else by_email.get(e) for k, e in zip(person_keys, person_emails, strict=True)
-    ]
-    wanted = [_list(batch, "campaign_external_id"), _list(batch, "user_external_id")]
-    if any(p is None for p in people) or any(
-        key is not None and key not in known
-        for keys, known in zip(wanted, (campaigns, users), strict=True)
-        for key in keys
+    if _filled(batch, "person_email"):
+        person_emails = _list(batch, "person_email")
+        by_email = _ids(ctx, "person", "email", person_emails)
+        people = [by_key.get(k) if k is not None else by_email.get(e)
+                  for k, e in zip(person_keys, person_emails, strict=True)]
+    else:
+        people = [by_key.get(k) for k in person_keys]
+    found = {name: _ids(ctx, table, "external_id", _list(batch, name))
+             for name, table in (("campaign_external_id", "campaign"), ("user_external_id", "app_user"))
+             if _filled(batch, name)}
+    if None in people or any(
+        not set(batch.columns[name].drop_null().unique().to_pylist()) <= known.keys() for name, known in found.items()
     ):
         raise NeedsRows("unknown references: the row path names each")
+    campaigns, users = found.get("campaign_external_id", {}), found.get("user_external_id", {})
     _write(ctx, batch, ext, existing, people, campaigns, users)
 
 

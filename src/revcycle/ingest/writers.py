@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -236,7 +235,8 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
             if (stage, event) not in rules:
                 rules[stage, event] = ctx.cycle.react(stage, event, at=when)
             found = rules[stage, event]
-            move = None if found is None else replace(found, at=when)
+            move = None if found is None else StageMoved(found.from_stage, found.to_stage, when, found.actor,
+                                                         found.kind, found.reason, found.rule)
         if move is not None:
             moves.append((pid, move, {}))
             states[pid] = (move.to_stage, move.at)

@@ -2,7 +2,7 @@
 
 DuckDB: the simulator's CSVs are loaded straight into an in-memory DuckDB with `load_sim_csv`, then the funnel
 (grouped by source) and KPI reports run on the DuckDB engine. SQLite: the same tables are copied from DuckDB
-into a SQLite file with the store's key indexes, then the same reports run on the SQLite engine
+into a SQLite file keyed and indexed as the store is, then the same reports run on the SQLite engine
 (`--sqlite-people` sets its size). Each engine runs both reports twice: cold (the engine first materializes
 the shared tables: first touches, stage reach, person groups) and warm (they are reused).
 
@@ -29,11 +29,8 @@ from revcycle.sim import SimParams, generate
 
 WORK = Path(__file__).parent / "_work" / "analytics"
 SQL_TYPES = {"int64": "INTEGER", "float64": "REAL", "string": "TEXT", "timestamp": "DATETIME"}
+# As in the store: every table's id is its INTEGER PRIMARY KEY (the rowid), plus the store's other indexes.
 INDEXES = (
-    "CREATE UNIQUE INDEX ix_person ON person(id)",
-    "CREATE UNIQUE INDEX ix_account ON account(id)",
-    "CREATE UNIQUE INDEX ix_user ON app_user(id)",
-    "CREATE UNIQUE INDEX ix_campaign ON campaign(id)",
     "CREATE INDEX ix_tp ON touchpoint(person_id, occurred_at)",
     "CREATE INDEX ix_sc ON stage_change(person_id, at)",
     "CREATE INDEX ix_op ON opportunity(person_id)",
@@ -78,7 +75,8 @@ def _sqlite(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     target = sqlite3.connect(path)
     started = time.perf_counter()
     for name, columns in COLUMNS.items():
-        target.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {SQL_TYPES[t]}' for c, t in columns.items())})")
+        definitions = [f"{c} {SQL_TYPES[t]}{' PRIMARY KEY' if c == 'id' else ''}" for c, t in columns.items()]
+        target.execute(f"CREATE TABLE {name} ({', '.join(definitions)})")
         quoted = ", ".join(f'"{c}"' for c in columns)
         for batch in con.sql(f"SELECT {quoted} FROM {name}").to_arrow_reader(200_000):
             rows = zip(*[column.to_pylist() for column in batch.columns], strict=True)

@@ -183,3 +183,15 @@ def opportunity_journeys(f: dict[str, pd.DataFrame], lookback_days: float) -> li
             collapsed = ["direct"]
         journeys.append((collapsed, won, float(row.amount) if won else 0.0))
     return journeys
+
+
+DETOURS = ["recycled", "disqualified", "lost"]
+
+
+def entries_by_source(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """(source, stage) -> moves into the stage and people who moved into it, for every stage and detour."""
+    src = sources(f)
+    change = f["stage_change"]
+    moves = change[change.to_stage.isin(STAGES + DETOURS)].merge(src, left_on="person_id", right_index=True)
+    grouped = moves.groupby(["source", "to_stage"])
+    return pd.DataFrame({"entries": grouped.size(), "people": grouped.person_id.nunique()})

@@ -45,6 +45,19 @@ def test_funnel_counts_a_recycled_lead_once_and_its_return_as_an_entry(engine: E
     assert result.loc["sal", "conversion"] == pytest.approx(result.loc["sal", "people"] / result.loc["mql", "people"])
 
 
+def test_funnel_entries_and_detours_by_source_match_pandas(engine: Engine, frames: Frames) -> None:
+    result = run(FunnelReport(grouping="source"), engine).frame.set_index(["group", "stage"])
+    expected = reference.entries_by_source(frames)
+    assert len(expected) > 20 and expected.index.get_level_values(1).isin(["recycled", "disqualified"]).any()
+    np.testing.assert_array_equal(result.loc[expected.index, "entries"].astype("int64"), expected.entries)
+    # a main stage's people are those who reached it (skips included), a detour's those who moved into it
+    detoured = expected[expected.index.get_level_values(1).isin(reference.DETOURS)]
+    np.testing.assert_array_equal(result.loc[detoured.index, "people"].astype("int64"), detoured.people)
+    detours = result[result.kind == "detour"]
+    missing = ~detours.index.isin(expected.index)
+    assert (detours[missing].people == 0).all() and (detours[missing].entries == 0).all()
+
+
 def test_time_in_stage_matches_pandas(engine: Engine, frames: Frames) -> None:
     got = run(TimeInStageReport(), engine).frame.set_index("stage")
     expected = reference.time_in_stage(frames)

@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.tables import Tables
 
-__all__ = ["BANDS", "GROUPINGS", "Definitions", "first_touches", "is_marketing", "person_groups"]
+__all__ = ["BANDS", "GROUPINGS", "Definitions", "first_touches", "is_marketing", "people", "person_groups"]
 
 GROUPINGS = ("none", "cohort", "source", "campaign", "segment", "industry", "owner")
 BANDS = ((1, "1-49"), (50, "50-199"), (200, "200-999"), (1000, "1000-4999"), (5000, "5000+"))
@@ -51,11 +51,6 @@ def is_activity(touch: ir.Table, definitions: Definitions) -> ir.BooleanValue:
     return touch.user_id.notnull() & touch.type.isin(list(definitions.activity_types))
 
 
-def first_touches(tables: Tables, definitions: Definitions) -> ir.Table:
-    """One row per touched person: source channel, source campaign id, when, and marketing-sourced."""
-    return tables.shared(("first_touches", definitions), lambda: _first_touches(tables, definitions))
-
-
 ID_SPAN = 2_147_483_648  # touch ids must stay below 2^31 for the packed order key
 
 
@@ -64,23 +59,29 @@ def touch_order(touch: ir.Table) -> ir.IntegerValue:
     return touch.occurred_at.epoch_seconds().cast("int64") * ID_SPAN + touch.id
 
 
-def _first_touches(tables: Tables, definitions: Definitions) -> ir.Table:
-    """Each person's smallest order key gives their first touch's id, looked up by primary key: one
-    aggregate and a key join (a window over every touch costs several times as much on DuckDB and SQLite)."""
+def first_touches(tables: Tables, definitions: Definitions) -> ir.Table:
+    """One row per touched person: source channel, source campaign id, when, marketing-sourced, and when
+    their first marketing touch was (what marketing influence asks); kept on the engine inside `people`.
+
+    One aggregate over every touch gives each person's smallest order key (which carries their first
+    touch's id) and their first marketing touch's time; the first touch is then looked up by id. A join
+    back on (person, key) or a window over every touch costs several times as much (measured on DuckDB)."""
     tp = tables.touchpoint
-    first_key = tp.group_by(_person=tp.person_id).aggregate(_key=touch_order(tp).min())
-    if tables.paths == "unordered":  # SQLite: look the id up by primary key (its MOD works in floats)
-        first_ids = first_key.select(_first_id=first_key._key & (ID_SPAN - 1))
-        first = tp.join(first_ids, tp.id == first_ids._first_id)
-    else:  # hash engines: joining back on (person, key) beats decoding the id (measured on DuckDB)
-        keyed = tp.mutate(_key=touch_order(tp))
-        first = keyed.join(first_key, [keyed.person_id == first_key._person, keyed._key == first_key._key])
+    summary = tp.group_by(_person=tp.person_id).aggregate(
+        _key=touch_order(tp).min(),
+        first_marketing_at=tp.occurred_at.min(where=is_marketing(tp, definitions)),
+    )
+    summary = summary.mutate(_first_id=summary._key & (ID_SPAN - 1))
+    # a projection of its own: the same table on both sides of the join becomes a CTE that DuckDB materializes
+    looked_up = tp.select("id", "person_id", "channel", "campaign_id", "occurred_at", "user_id")
+    first = looked_up.join(summary, looked_up.id == summary._first_id)
     return first.select(
         person_id=first.person_id,
         source=first.channel.fill_null(NONE),
         source_campaign_id=first.campaign_id,
         first_at=first.occurred_at,
         sourced=is_marketing(first, definitions),
+        first_marketing_at=first.first_marketing_at,
     )
 
 
@@ -88,10 +89,23 @@ def person_groups(tables: Tables, grouping: str, definitions: Definitions) -> ir
     """Every person with their report group (`group`), creation time, source and marketing-sourced flag."""
     if grouping not in GROUPINGS:
         raise AnalyticsError(f"unknown grouping {grouping!r}; choose one of {', '.join(GROUPINGS)}")
-    return tables.shared(("people", grouping, definitions), lambda: _person_groups(tables, grouping, definitions))
+    everyone = people(tables, definitions)
+    if grouping in PROJECTED:
+        return _with_group(everyone, tables, grouping)
+    return tables.shared(("people", grouping, definitions), lambda: _with_group(everyone, tables, grouping))
 
 
-def _person_groups(tables: Tables, grouping: str, definitions: Definitions) -> ir.Table:
+# Groupings that are a column of the shared people table (no join): projected, not stored again.
+PROJECTED = ("none", "cohort", "source")
+
+
+def people(tables: Tables, definitions: Definitions) -> ir.Table:
+    """Every person with creation time, account, owner, lead source, marketing-sourced flag and first
+    marketing touch time: the one per-person table the reports share (built once per engine)."""
+    return tables.shared(("people", definitions), lambda: _people(tables, definitions))
+
+
+def _people(tables: Tables, definitions: Definitions) -> ir.Table:
     person = tables.person
     first = first_touches(tables, definitions)
     joined = person.left_join(first, person.id == first.person_id)
@@ -103,8 +117,9 @@ def _person_groups(tables: Tables, grouping: str, definitions: Definitions) -> i
         source=joined.source.fill_null(NONE),
         source_campaign_id=joined.source_campaign_id,
         sourced=joined.sourced.fill_null(False),
+        first_marketing_at=joined.first_marketing_at,
     )
-    return _with_group(joined, tables, grouping)
+    return joined
 
 
 def _with_group(people: ir.Table, tables: Tables, grouping: str) -> ir.Table:

@@ -15,9 +15,21 @@ import ibis.expr.types as ir
 
 from revcycle.analytics.tables import Tables, union
 
-__all__ = ["RENEWED", "elapsed", "reach", "stage_index", "stays"]
+__all__ = [
+    "DEFAULT_DETOURS",
+    "DEFAULT_STAGES",
+    "RENEWED",
+    "elapsed",
+    "reach",
+    "reached_at",
+    "stage_facts",
+    "stage_index",
+    "stays",
+]
 
 RENEWED = "renewed"
+DEFAULT_STAGES = ("known", "engaged", "mql", "sal", "sql", "opportunity", "customer")
+DEFAULT_DETOURS = ("recycled", "disqualified", "lost")
 DAY = 86_400.0
 
 
@@ -43,29 +55,45 @@ def renewals(tables: Tables) -> ir.Table:
     return union(primary, on_won.select("person_id", "at"))
 
 
-def reach(tables: Tables, stages: Sequence[str], *, renewal: bool) -> ir.Table:
-    """(person_id, step, at): the first time each person reached step `step` or a later one."""
-    wide = tables.shared(("reach", tuple(stages), renewal), lambda: _reach_wide(tables, stages, renewal=renewal))
-    steps = len(stages) + int(renewal)
-    long = [
-        wide.filter(wide[f"step_{i}"].notnull()).select("person_id", step=ibis.literal(i), at=wide[f"step_{i}"])
-        for i in range(steps)
-    ]
-    return union(*long)
+def stage_facts(tables: Tables, stages: Sequence[str]) -> ir.Table:
+    """One row per person from one pass over the moves (and won renewals): `step_i` = first time at main
+    stage i or beyond, `renewed_at` = first won renewal. Every report reading reach shares it."""
+    return tables.shared(("stage_facts", tuple(stages)), lambda: _stage_facts(tables, tuple(stages)))
 
 
-def _reach_wide(tables: Tables, stages: Sequence[str], *, renewal: bool) -> ir.Table:
-    """One row per person, column `step_i` = first time at step i or beyond: one pass over the moves."""
+def _stage_facts(tables: Tables, stages: tuple[str, ...]) -> ir.Table:
     change = tables.stage_change
     entered = change.select(person_id=change.person_id, index=stage_index(change.to_stage, stages), at=change.at)
     entered = entered.filter(entered.index >= 0)
-    if renewal:
-        renewed = renewals(tables)
-        entered = union(entered, renewed.select(renewed.person_id, index=ibis.literal(len(stages)), at=renewed.at))
-    steps = len(stages) + int(renewal)
+    renewed = renewals(tables)
+    entered = union(entered, renewed.select(renewed.person_id, index=ibis.literal(len(stages)), at=renewed.at))
+    main = entered.index < len(stages)
     return entered.group_by("person_id").aggregate(
-        **{f"step_{i}": entered.at.min(where=entered.index >= i) for i in range(steps)}
+        **{f"step_{i}": entered.at.min(where=(entered.index >= i) & main) for i in range(len(stages))},
+        renewed_at=entered.at.min(where=~main),
     )
+
+
+def reached_at(facts: ir.Table, step: int, n_stages: int, *, renewal: bool) -> ir.TimestampValue:
+    """When the person first reached funnel step `step`: with renewals, being renewed passes every step."""
+    if step == n_stages:
+        return facts.renewed_at
+    at = facts[f"step_{step}"]
+    if not renewal:
+        return at
+    renewed = facts.renewed_at
+    return ibis.cases((at.isnull(), renewed), (renewed.isnull() | (at <= renewed), at), else_=renewed)
+
+
+def reach(tables: Tables, stages: Sequence[str], *, renewal: bool) -> ir.Table:
+    """(person_id, step, at): the first time each person reached step `step` or a later one."""
+    facts = stage_facts(tables, stages)
+    steps = len(stages) + int(renewal)
+    long = []
+    for i in range(steps):
+        at = reached_at(facts, i, len(stages), renewal=renewal)
+        long.append(facts.filter(at.notnull()).select("person_id", step=ibis.literal(i), at=at))
+    return union(*long)
 
 
 def stays(tables: Tables) -> ir.Table:

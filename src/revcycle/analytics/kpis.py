@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from revcycle.analytics.facts import Definitions, is_activity, is_marketing
+from revcycle.analytics.facts import Definitions, is_activity, people
 from revcycle.analytics.funnel import elapsed
 from revcycle.analytics.period import Period
 from revcycle.analytics.tables import Tables, union
@@ -40,13 +40,16 @@ def opportunities(tables: Tables, period: Period, kinds: Sequence[str] | None) -
 
 
 def influenced(tables: Tables, chosen: ir.Table, definitions: Definitions) -> ir.Table:
-    """(opportunity_id): the chosen opportunities a marketing touch by one of their people preceded."""
-    people = opportunity_people(tables)
-    touch = tables.touchpoint
-    marketing = touch.filter(is_marketing(touch, definitions)).select("person_id", "occurred_at")
+    """(opportunity_id): the chosen opportunities a marketing touch by one of their people preceded.
+
+    A marketing touch precedes the opportunity exactly when the person's first marketing touch does, so
+    each person's first marketing time (kept with the shared people) answers it without reading the touches.
+    """
+    members = opportunity_people(tables)
+    first = people(tables, definitions).select("person_id", "first_marketing_at")
     on_chosen = chosen.select(opportunity_id=chosen.id, created_at=chosen.created_at)
-    pairs = on_chosen.join(people, "opportunity_id")
-    hits = pairs.join(marketing, [pairs.person_id == marketing.person_id, marketing.occurred_at < pairs.created_at])
+    pairs = on_chosen.join(members, "opportunity_id")
+    hits = pairs.join(first, [pairs.person_id == first.person_id, first.first_marketing_at < pairs.created_at])
     return hits.select(hits.opportunity_id).distinct()
 
 

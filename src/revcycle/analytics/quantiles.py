@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["quantiles"]
+__all__ = ["at_levels", "quantiles", "unpacked"]
 
 
 def quantiles(
@@ -22,9 +22,19 @@ def quantiles(
     present = rows.filter(rows[value].notnull())
     if native:
         column = present[value]
-        exact = {name: column.quantile(level) for name, level in levels.items()}
-        return present.group_by(list(keys)).aggregate(n=column.count(), **exact)
+        grouped = present.group_by(list(keys)).aggregate(n=column.count(), _levels=at_levels(column, levels))
+        return grouped.select(*keys, "n", **unpacked(grouped._levels, levels))
     return _ranked(present, keys, value, levels)
+
+
+def at_levels(column: ir.NumericColumn, levels: Mapping[str, float]) -> ir.ArrayValue:
+    """All the exact quantiles of a column as one aggregate (one sort of the values, not one per level)."""
+    return column.quantile(list(levels.values()))
+
+
+def unpacked(values: ir.ArrayValue, levels: Mapping[str, float]) -> dict[str, ir.Value]:
+    """The quantiles `at_levels` returned, one column per level name."""
+    return {name: values[i] for i, name in enumerate(levels)}
 
 
 def _ranked(present: ir.Table, keys: Sequence[str], value: str, levels: Mapping[str, float]) -> ir.Table:

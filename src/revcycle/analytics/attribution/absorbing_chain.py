@@ -15,6 +15,7 @@ effects are the same (the tests check ours against a re-implementation of that c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy.typing as npt
 from revcycle.analytics.attribution.errors import AttributionError
 from revcycle.analytics.attribution.table import FloatArray, IntArray, JourneyTable
 
-__all__ = ["MAX_ORDER", "MarkovChain", "markov_chain"]
+__all__ = ["MAX_ORDER", "MarkovChain", "chain_from_windows", "markov_chain"]
 
 MAX_ORDER = 3
 
@@ -80,6 +81,93 @@ def markov_chain(table: JourneyTable, order: int = 1, max_states: int = 5_000) -
         counts=counts,
         contains=np.stack([(digits == c + 1).any(axis=1) for c in range(table.n_channels)], axis=1),
     )
+
+
+def chain_from_windows(
+    channels: Sequence[str],
+    windows: npt.ArrayLike,
+    steps: npt.ArrayLike,
+    conversions: npt.ArrayLike,
+    nulls: npt.ArrayLike,
+    order: int = 1,
+    max_states: int = 5_000,
+) -> MarkovChain:
+    """The same chain as ``markov_chain`` from counts an engine took, without the journeys themselves.
+
+    Each row of ``windows`` is k + 1 consecutive touches of the shaped journeys (k = ``order``): channel codes
+    (indexes into ``channels``) k touches back, ..., 1 touch back, then the touch itself, -1 before a
+    journey's start. ``steps`` is the weight (conversions + nulls) of the journeys stepping into the touch's
+    state from the one before it (from start when 1 touch back is -1); ``conversions`` and ``nulls`` are the
+    weight of journeys ending at the touch (their touches back do not matter then). Rows may repeat.
+    """
+    codes, weights = _checked_windows(channels, windows, order, (steps, conversions, nulls))
+    step, conversion, null = weights
+    if not (codes[:, 1] >= 0).any():  # as markov_chain: any journey, weighed or not
+        raise AttributionError(f"Markov order {order} is higher than the longest path in the data")
+    used = (step > 0) | (conversion > 0) | (null > 0)
+    codes, step, conversion, null = codes[used], step[used], conversion[used], null[used]
+    if not (step > 0).any():
+        raise AttributionError("no journey has conversions or nulls to learn a Markov chain from")
+    base, moving = len(channels) + 1, step > 0
+    unique_keys, _ = _numbered(_window_keys(codes[moving, 1:], base), base**order)
+    if len(unique_keys) > max_states:
+        raise AttributionError(
+            f"the order-{order} chain has {len(unique_keys)} states, over max_states={max_states}: "
+            "lower the order or merge channels"
+        )
+    target = _state_numbers(unique_keys, _window_keys(codes[:, 1:], base))
+    started = codes[:, -2] >= 0
+    source = np.zeros(len(codes), np.int64)
+    source[moving & started] = _state_numbers(unique_keys, _window_keys(codes[moving & started, :-1], base))
+    n_states = len(unique_keys)
+    width = n_states + 3
+    cells = np.concatenate([source * width + target, target * width + n_states + 1, target * width + n_states + 2])
+    cell_weights = np.concatenate([step, conversion, null])
+    counts = np.bincount(cells, weights=cell_weights, minlength=(n_states + 1) * width)
+    digits = _digits(unique_keys, order, len(channels))
+    return MarkovChain(
+        order=order,
+        channels=tuple(channels),
+        states=tuple(tuple(channels[d - 1] for d in row[::-1] if d) for row in digits.tolist()),
+        counts=np.asarray(counts.reshape(n_states + 1, width), np.float64),
+        contains=np.stack([(digits == c + 1).any(axis=1) for c in range(len(channels))], axis=1),
+    )
+
+
+def _checked_windows(
+    channels: Sequence[str], windows: npt.ArrayLike, order: int, weights: tuple[npt.ArrayLike, ...]
+) -> tuple[IntArray, tuple[FloatArray, ...]]:
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise AttributionError(f"Markov order must be an int in 1..{MAX_ORDER}, got {order!r}")
+    if list(channels) != sorted(set(channels)) or not all(isinstance(c, str) and c for c in channels):
+        raise AttributionError("channels must be distinct non-empty names in sorted order")
+    codes = np.asarray(windows, np.int64)
+    if codes.ndim != 2 or codes.shape[1] != order + 1:
+        raise AttributionError(f"windows must have {order + 1} columns for order {order}, got shape {codes.shape}")
+    if ((codes < -1) | (codes >= len(channels))).any() or (codes[:, -1] < 0).any():
+        raise AttributionError("window codes must index the channels (-1 only before a journey's start)")
+    if (np.diff((codes >= 0).astype(np.int8), axis=1) < 0).any():
+        raise AttributionError("a window has a touch before the journey's start (-1 after a channel)")
+    arrays = tuple(np.asarray(w, np.float64) for w in weights)
+    for name, array in zip(("steps", "conversions", "nulls"), arrays, strict=True):
+        if array.shape != (len(codes),) or not np.isfinite(array).all() or (array < 0).any():
+            raise AttributionError(f"{name} must be one finite, non-negative weight per window")
+    return codes, arrays
+
+
+def _state_numbers(unique_keys: IntArray, keys: IntArray) -> IntArray:
+    """1 + the index of each key among the chain's states; a key that is not a state is refused."""
+    found = np.minimum(np.searchsorted(unique_keys, keys), len(unique_keys) - 1)
+    if (unique_keys[found] != keys).any():
+        raise AttributionError("a window steps from or ends in a state no journey steps into: inconsistent counts")
+    return np.asarray(found + 1, np.int64)
+
+
+def _window_keys(codes: IntArray, base: int) -> IntArray:
+    """State keys as ``_state_keys`` numbers them: digit ``lag`` is the channel ``lag`` touches back, plus 1."""
+    lags = codes.shape[1]
+    powers = base ** np.arange(lags, dtype=np.int64)
+    return np.asarray(((codes[:, ::-1] + 1) * powers).sum(axis=1), np.int64)
 
 
 def _check_order(table: JourneyTable, order: int) -> None:

@@ -9,7 +9,7 @@ from revcycle.analytics.attribution.result import Attribution
 from revcycle.analytics.attribution.spread import channel_shares
 from revcycle.analytics.attribution.table import JourneyTable
 
-__all__ = ["markov"]
+__all__ = ["classic_split", "markov"]
 
 
 def markov(table: JourneyTable, order: int = 1, max_states: int = 5_000) -> Attribution:
@@ -23,9 +23,9 @@ def markov(table: JourneyTable, order: int = 1, max_states: int = 5_000) -> Attr
     chain = markov_chain(table, order, max_states)
     effects = chain.removal_effects()
     vector = np.array([effects[c] for c in table.channels], np.float64)
-    normalised = vector / vector.sum()
-    classic_conversions = (normalised * float(table.conversions.sum())).tolist()
-    classic_value = (normalised * float(table.values.sum())).tolist()
+    classic_conversions, classic_value = classic_split(
+        effects, float(table.conversions.sum()), float(table.values.sum())
+    )
     return Attribution.of(
         table,
         "markov",
@@ -33,8 +33,19 @@ def markov(table: JourneyTable, order: int = 1, max_states: int = 5_000) -> Attr
         parameters={"order": order},
         measures={
             "removal_effect": effects,
-            "classic_conversions": dict(zip(table.channels, classic_conversions, strict=True)),
-            "classic_value": dict(zip(table.channels, classic_value, strict=True)),
+            "classic_conversions": classic_conversions,
+            "classic_value": classic_value,
         },
         statistics={"conversion_probability": chain.conversion_probability(), "states": len(chain.states)},
+    )
+
+
+def classic_split(
+    effects: dict[str, float], conversions: float, value: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Total conversions and value shared in proportion to the removal effects (ChannelAttribution's output)."""
+    total = sum(effects.values())
+    return (
+        {channel: effect / total * conversions for channel, effect in effects.items()},
+        {channel: effect / total * value for channel, effect in effects.items()},
     )

@@ -11,16 +11,13 @@ import numpy as np
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import RENEWED, elapsed, reach
+from revcycle.analytics.funnel import DEFAULT_DETOURS, DEFAULT_STAGES, RENEWED, elapsed, reach, reached_at, stage_facts
 from revcycle.analytics.period import Period
-from revcycle.analytics.quantiles import quantiles
+from revcycle.analytics.quantiles import at_levels, quantiles, unpacked
 from revcycle.analytics.reports.base import Report
 from revcycle.analytics.tables import Tables
 
 __all__ = ["DEFAULT_DETOURS", "DEFAULT_STAGES", "FunnelReport"]
-
-DEFAULT_STAGES = ("known", "engaged", "mql", "sal", "sql", "opportunity", "customer")
-DEFAULT_DETOURS = ("recycled", "disqualified", "lost")
 
 
 @dataclass(frozen=True)
@@ -45,22 +42,46 @@ class FunnelReport(Report):
     def build(self, tables: Tables) -> Mapping[str, ir.Table]:
         people = person_groups(tables, self.grouping, self.definitions)
         people = people.filter(self.period.contains(people.created_at))
-        reached = reach(tables, self.stages, renewal=self.renewal)
-        joined = reached.join(people, reached.person_id == people.person_id)
-        timed = joined.select("group", "step", days=elapsed(joined.at, joined.created_at))
+        facts = stage_facts(tables, self.stages)
+        joined = facts.join(people, facts.person_id == people.person_id)
         change = tables.stage_change
-        per_person = change.group_by(["person_id", change.to_stage.name("stage")]).aggregate(moves=change.count())
-        moved = per_person.join(people, "person_id")
-        entries = moved.group_by(["group", "stage"]).aggregate(entries=moved.moves.sum(), people=moved.count())
-        cohort = people.group_by("group").aggregate(people=people.count())
+        moves = change.select("person_id", stage=change.to_stage)
+        moves = moves.join(people.select("person_id", "group"), "person_id")
+        detours = moves.filter(moves.stage.isin(list(self.detours)))
+        return {
+            "reach": self._reach(tables, joined, people),
+            "entries": moves.group_by(["group", "stage"]).aggregate(entries=moves.count()),
+            "detours": detours.group_by(["group", "stage"]).aggregate(people=detours.person_id.nunique()),
+            "cohort": people.group_by("group").aggregate(people=people.count()),
+        }
+
+    def _reach(self, tables: Tables, joined: ir.Table, people: ir.Table) -> ir.Table:
+        """Per group and step: people reaching it and the days it took (p50, p90). With an exact percentile
+        aggregate, one pass over the per-person table with one column per step; SQLite ranks each step."""
         levels = {"days_p50": 0.5, "days_p90": 0.9}
-        stats = quantiles(timed, ["group", "step"], "days", levels, native=tables.native_quantiles)
-        return {"reach": stats, "entries": entries, "cohort": cohort}
+        n_stages = len(self.stages)
+        if not tables.native_quantiles:
+            reached = reach(tables, self.stages, renewal=self.renewal)
+            timed = reached.join(people, reached.person_id == people.person_id)
+            timed = timed.select("group", "step", days=elapsed(timed.at, timed.created_at))
+            return quantiles(timed, ["group", "step"], "days", levels, native=False)
+        aggregates: dict[str, ir.Value] = {}
+        for step in range(len(self.steps)):
+            days = elapsed(reached_at(joined, step, n_stages, renewal=self.renewal), joined.created_at)
+            aggregates[f"n_{step}"] = days.count()
+            aggregates[f"_levels_{step}"] = at_levels(days, levels)
+        grouped = joined.group_by("group").aggregate(**aggregates)
+        columns: dict[str, ir.Value] = {}
+        for step in range(len(self.steps)):
+            values = unpacked(grouped[f"_levels_{step}"], levels)
+            columns.update({f"n_{step}": grouped[f"n_{step}"], **{f"{k}_{step}": v for k, v in values.items()}})
+        return grouped.select("group", **columns)
 
     def finish(self, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         rows: list[dict[str, object]] = []
-        reach_by = {(r.group, int(r.step)): r for r in frames["reach"].itertuples()}
-        entries = {(r.group, r.stage): (int(r.entries), int(r.people)) for r in frames["entries"].itertuples()}
+        reach_by = {(r.group, int(r.step)): r for r in _long_reach(frames["reach"], len(self.steps)).itertuples()}
+        entries = {(r.group, r.stage): int(r.entries) for r in frames["entries"].itertuples()}
+        detoured = {(r.group, r.stage): int(r.people) for r in frames["detours"].itertuples()}
         for group, size in sorted(zip(frames["cohort"].group, frames["cohort"].people, strict=True)):
             previous = None
             for step, stage in enumerate(self.steps):
@@ -72,7 +93,7 @@ class FunnelReport(Report):
                         "stage": stage,
                         "kind": "stage",
                         "people": reached,
-                        "entries": entries.get((group, stage), (reached, reached))[0] if stage != RENEWED else reached,
+                        "entries": entries.get((group, stage), reached) if stage != RENEWED else reached,
                         "conversion": _rate(reached, previous),
                         "drop_off": None if previous is None else previous - reached,
                         "of_cohort": _rate(reached, int(size)),
@@ -82,7 +103,7 @@ class FunnelReport(Report):
                 )
                 previous = reached
             for detour in self.detours:
-                count, people = entries.get((group, detour), (0, 0))
+                count, people = entries.get((group, detour), 0), detoured.get((group, detour), 0)
                 rows.append(
                     {
                         "group": group,
@@ -112,6 +133,26 @@ class FunnelReport(Report):
 
 
 COLUMNS = ["group", "stage", "kind", "people", "entries", "conversion", "drop_off", "of_cohort", "days_p50", "days_p90"]
+
+
+def _long_reach(frame: pd.DataFrame, steps: int) -> pd.DataFrame:
+    """(group, step, n, days_p50, days_p90) rows, from the one-row-per-group form where it came in that."""
+    if "step" in frame.columns:
+        return frame
+    parts = [
+        pd.DataFrame(
+            {
+                "group": frame.group,
+                "step": step,
+                "n": frame[f"n_{step}"],
+                "days_p50": frame[f"days_p50_{step}"],
+                "days_p90": frame[f"days_p90_{step}"],
+            }
+        )
+        for step in range(steps)
+    ]
+    long = pd.concat(parts, ignore_index=True)
+    return long[long.n > 0]
 
 
 def _rate(part: int, whole: int | None) -> float | None:

@@ -11,12 +11,11 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import elapsed, reach
+from revcycle.analytics.funnel import DEFAULT_STAGES, elapsed, stage_facts
 from revcycle.analytics.kpis import first_contacts, influenced, opportunities
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import quantiles
 from revcycle.analytics.reports.base import Report
-from revcycle.analytics.reports.funnel import DEFAULT_STAGES
 from revcycle.analytics.tables import Tables
 
 __all__ = ["KpiReport"]
@@ -49,18 +48,17 @@ class KpiReport(Report):
 
     def _leads(self, tables: Tables, people: ir.Table) -> ir.Table:
         cohort = people.filter(self.period.contains(people.created_at))
-        step = {name: self.stages.index(name) for name in (self.mql, self.accepted, self.opportunity)}
-        reached = reach(tables, self.stages, renewal=False)
-        reached = reached.filter(reached.step.isin(list(step.values())))
-        flags = reached.group_by("person_id").aggregate(
-            **{name: (reached.step == index).any() for name, index in step.items()}
-        )
-        joined = cohort.left_join(flags, cohort.person_id == flags.person_id)
+        facts = stage_facts(tables, self.stages)
+        joined = cohort.left_join(facts, cohort.person_id == facts.person_id)
+
+        def reached(stage: str) -> ir.IntegerValue:
+            return joined[f"step_{self.stages.index(stage)}"].notnull().sum()
+
         return joined.group_by("group").aggregate(
             leads=joined.count(),
-            mqls=joined[self.mql].fill_null(False).sum(),
-            accepted=joined[self.accepted].fill_null(False).sum(),
-            reached_opportunity=joined[self.opportunity].fill_null(False).sum(),
+            mqls=reached(self.mql),
+            accepted=reached(self.accepted),
+            reached_opportunity=reached(self.opportunity),
         )
 
     def _opportunities(self, tables: Tables, people: ir.Table, *, influence: bool = True) -> ir.Table:

@@ -10,11 +10,10 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import stays
+from revcycle.analytics.funnel import DEFAULT_DETOURS, DEFAULT_STAGES, stays
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import quantiles
 from revcycle.analytics.reports.base import Report
-from revcycle.analytics.reports.funnel import DEFAULT_DETOURS, DEFAULT_STAGES
 from revcycle.analytics.tables import Tables
 
 __all__ = ["TimeInStageReport"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,24 @@ class ColumnBatch:
     digests: list[str]
     first_line: int
     raw: pa.RecordBatch
+    lists: dict[str, list[Any]] = field(default_factory=dict)
+
+    def values(self, name: str) -> list[Any]:
+        """A column as Python values (None where empty, or everywhere for a column the file lacks)."""
+        found = self.lists.get(name)
+        if found is None:
+            column = self.columns.get(name)
+            found = self.lists[name] = column.to_pylist() if column is not None else [None] * self.size
+        return found
+
+    def prepare(self) -> ColumnBatch:
+        """Make every non-empty column's Python values now (the reading thread does this ahead of the writer)."""
+        for name, column in self.columns.items():
+            if pa.types.is_timestamp(column.type):
+                self.lists[f"{name}:text"] = stored_text(column).to_pylist()
+            elif column.null_count < len(column):
+                self.values(name)
+        return self
 
     @property
     def size(self) -> int:

@@ -166,7 +166,7 @@ class ImportService:
     def _converted(self, job: _Job, reader: SourceFile) -> Iterator[tuple[Any, int | None]]:
         for raw, first_line in arrow_batches(job.path, reader.header or [], self.column_batch_size):
             try:
-                batch: Any = convert_batch(job.plan, raw, first_line)
+                batch: Any = convert_batch(job.plan, raw, first_line).prepare()
             except NeedsRows:
                 batch = ColumnBatch({}, [], first_line, raw).raw_rows()
             yield batch, raw.nbytes

@@ -53,8 +53,7 @@ def _ids(ctx: Context, table: str, column: str, keys: list[Any]) -> dict[str, in
 
 
 def _list(batch: ColumnBatch, name: str) -> list[Any]:
-    column = batch.columns.get(name)
-    return column.to_pylist() if column is not None else [None] * batch.size
+    return batch.values(name)
 
 
 def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
@@ -106,7 +105,7 @@ def _write(
     campaigns: dict[str, int],
     users: dict[str, int],
 ) -> None:
-    stored = _stored_times(ctx, batch.columns["occurred_at"])
+    stored = _stored_times(ctx, batch)
     empty = [None] * batch.size
     named = {
         "person_id": people,
@@ -195,9 +194,10 @@ def _first_touches(
     return ids, {ids[i]: epoch + timedelta(microseconds=us) for i, us in zip(keep, at, strict=True)}
 
 
-def _stored_times(ctx: Context, column: pa.Array) -> list[Any]:
+def _stored_times(ctx: Context, batch: ColumnBatch) -> list[Any]:
     """Instants in the form `UtcDateTime` stores them, converted for the whole column at once."""
+    column = batch.columns["occurred_at"]
     if ctx.session.get_bind().dialect.name == "sqlite":
-        return stored_text(column).to_pylist()  # type: ignore[no-any-return]
+        return batch.lists.get("occurred_at:text") or stored_text(column).to_pylist()
     naive: list[datetime] = pc.cast(column, pa.timestamp("us")).to_pylist()
     return naive

@@ -264,9 +264,11 @@ class _Report:
     def __enter__(self) -> _Report:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if self._handle is not None:
             self._handle.close()
+            if kind is not None:  # the import is undone: so is its report (nothing half-written stays behind)
+                self.path.unlink(missing_ok=True)
 
     def write(self, problems: list[RowProblem], summary: ImportSummary, repo: IngestRepository, run_id: int) -> None:
         if not problems:

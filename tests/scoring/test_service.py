@@ -112,11 +112,20 @@ def test_the_seeds_mql_moves_to_mql_in_the_import_that_brought_its_last_touch(st
 
 def test_a_near_miss_stays_engaged_and_replaying_the_import_changes_nothing(store: Store, tmp_path: Path) -> None:
     touches = _lead(store, tmp_path / "in", "manager")
+
+    def history() -> list[tuple[Any, ...]]:
+        with store.engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(text("SELECT * FROM score_change ORDER BY id"))]
+
+    assert len(history()) == 1  # the people import scored the new person's fit
     import_file(store, "touchpoints", touches)
+    changed = history()
+    assert len(changed) == 2  # the touches added engagement
     import_file(store, "touchpoints", touches)
     assert _moves(store)[-1] == ("known", "engaged", "rule:lifecycle[0]")
+    assert history() == changed
     with store.uow.begin() as session:
-        assert session.scalar(select(func.count()).select_from(ScoreChange)) == 1
+        assert session.scalar(select(func.count()).select_from(ScoreChange)) == 2
 
 
 def test_a_pact_change_and_a_full_rescore_move_whoever_now_qualifies(simulated: Store) -> None:
@@ -139,13 +148,12 @@ def test_a_pact_that_requires_its_written_definition_moves_only_leads_meeting_it
     import_file(store, "touchpoints", _lead(store, tmp_path / "in", "manager"))
     with store.uow.begin() as session:
         assert session.scalars(select(Person.stage)).one() == "engaged"
-        assert session.scalars(select(ScoreChange.qualified)).one()  # the thresholds are met; the definition is not
+        latest = session.scalars(select(ScoreChange.qualified).order_by(ScoreChange.id.desc())).first()
+        assert latest  # the thresholds are met; the definition is not
     write_csv(tmp_path / "in" / "people.csv", [{"external_id": "p1", "email": "ada@acme.example",
                                                  "seniority": "director", "account_external_id": "a1",
                                                  "created_at": "2026-01-01T09:00:00Z"}])
-    import_file(store, "people", tmp_path / "in" / "people.csv")
-    import_file(store, "touchpoints", write_csv(tmp_path / "in" / "more.csv", [
-        {"external_id": "t4", "person_external_id": "p1", "type": "page_view", "occurred_at": "2026-01-13T10:00:00Z"}]))
+    import_file(store, "people", tmp_path / "in" / "people.csv")  # promoted: the definition now holds
     assert _moves(store)[-1] == ("engaged", "mql", "rule:scoring.qualify")
 
 
@@ -206,3 +214,19 @@ def test_changed_fields_and_moved_touches_rescore_in_the_import_as_a_full_rescor
     summary = ScoringService(simulated.uow, batch_size=97).rescore(now=NOW, actor="test")
     assert stored(simulated) == incremental
     assert summary.changed == 0
+
+
+def test_a_new_person_is_scored_by_the_people_import_but_moved_only_by_a_later_import(
+    store: Store, tmp_path: Path
+) -> None:
+    fit_alone = example_pact_text().replace("qualify: {stage: mql, fit: 40, engagement: 60,",
+                                            "qualify: {stage: mql, fit: 40, engagement: 0,")
+    assert "engagement: 0," in fit_alone
+    PactService(store.uow).apply_text(fit_alone, source="fit-alone", author="test", now=NOW)
+    touches = _lead(store, tmp_path / "in", "director")  # imports the account and the person
+    with store.engine.connect() as connection:
+        score = connection.execute(text("SELECT fit, engagement, qualified FROM person_score")).one()
+    assert score[0] >= 40 and score[1] == 0 and score[2]  # scored, and the score qualifies
+    assert _moves(store) == [(None, "known", "import:sim")]  # but the people import moved nobody
+    import_file(store, "touchpoints", touches)
+    assert _moves(store)[-1] == ("engaged", "mql", "rule:scoring.qualify")

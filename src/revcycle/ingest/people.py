@@ -118,6 +118,7 @@ def _insert(ctx: Context, inserts: list[tuple[Converted, dict[str, Any], StageMo
         for row, values, move in inserts
     ]
     ids = ctx.repo.insert(Person.__table__, rows, returning=True)
+    ctx.created.update(ids)
     ctx.cycle_repo.record(
         [(pid, move, {}) for pid, (_, _, move) in zip(ids, inserts, strict=True)], pact_version_id=ctx.pact_version_id
     )

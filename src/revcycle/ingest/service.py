@@ -292,12 +292,12 @@ class _Report:
 
 
 def _score(ctx: Context) -> None:
-    """Rescore everybody the import touched (new or changed touches, changed fields, changed accounts), once,
-    inside the import's transaction: after all the rows, so each person is scored once however many batches
-    named them."""
+    """Rescore everybody the import touched (new or changed touches, changed fields, changed accounts, new
+    people), once, inside the import's transaction: after all the rows, so each person is scored once however
+    many batches named them. New people are scored but not moved to MQL by their score at import time."""
     accounts = sorted(ctx.touched_accounts)
     people = ctx.touched | set(IngestRepository(ctx.session).people_at(accounts))
-    score_touched(ctx, people, accounts=[*accounts, *ctx.left_accounts])
+    score_touched(ctx, people, accounts=[*accounts, *ctx.left_accounts], unmoved=ctx.created)
 
 
 def _close_run(session: Any, run: ImportRun, counts: Counts, actor: str, now: datetime) -> None:

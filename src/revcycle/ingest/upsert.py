@@ -45,6 +45,7 @@ class Context:
     problems: list[RowProblem] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
     touched_accounts: set[int] = field(default_factory=set)  # fields changed: their people are rescored
+    created: set[int] = field(default_factory=set)  # people this import created: scored, not moved by scoring
     left_accounts: set[int] = field(default_factory=set)  # someone left: the account alone is rescored
     settled: set[int] = field(default_factory=set)  # people no touch of this import can move any more
     ids_seen: dict[str, dict[str, int]] = field(default_factory=dict)  # look-ups already made, by table.column

@@ -63,22 +63,32 @@ class Explanation:
 
 
 def score_touched(
-    ctx: ImportContext, person_ids: Iterable[int], *, accounts: Iterable[int] = (), batch_size: int = 20_000
+    ctx: ImportContext,
+    person_ids: Iterable[int],
+    *,
+    accounts: Iterable[int] = (),
+    unmoved: Iterable[int] = (),
+    batch_size: int = 20_000,
 ) -> None:
     """Rescore the people an import touched, in the import's own transaction (no-op without scoring).
 
     People are scored in batches (memory stays bounded however many an import touched); their accounts, and
-    `accounts` (e.g. one a person left), are scored once at the end, from the stored scores of every member."""
+    `accounts` (e.g. one a person left), are scored once at the end, from the stored scores of every member.
+    People in `unmoved` are scored but not moved to MQL by it (people a people import has just created: their
+    CRM stage history may still be on its way)."""
     pact = ctx.cycle.pact
     ids = sorted({int(pid) for pid in person_ids})
+    quiet = sorted({int(pid) for pid in unmoved} - set(ids))
     stale = {int(a) for a in accounts}
-    if pact.scoring is None or not (ids or stale):
+    if pact.scoring is None or not (ids or quiet or stale):
         return
     card = Scorecard.from_pact(pact)
     run = _Run(ctx.session, card, ctx.cycle, ctx.now, ctx.pact_version_id, f"import #{ctx.run_id}")
-    for start in range(0, len(ids), batch_size):
-        batch = run.score(Selection(ids=ids[start : start + batch_size]))
-        stale.update(a for a in batch.account_id if a is not None)
+    for chosen, moving in ((ids, True), (quiet, False)):
+        run.moving = moving
+        for start in range(0, len(chosen), batch_size):
+            batch = run.score(Selection(ids=chosen[start : start + batch_size]))
+            stale.update(a for a in batch.account_id if a is not None)
     wanted = sorted(stale)
     scored = score_accounts(*run.repo.members(wanted), top_people=card.top_people)
     run.repo.delete_accounts(wanted)
@@ -95,6 +105,7 @@ class _Run:
         self.repo = ScoringRepository(session)
         self.summary = RescoreSummary()
         self.members: list[tuple[Any, ...]] = []
+        self.moving = True  # whether who qualifies is moved to the qualify stage
 
     def score(self, selection: Selection) -> Batch:
         """Read, score and store a selection of people."""
@@ -125,7 +136,7 @@ class _Run:
 
     def _move(self, batch: Batch, qualified: list[int]) -> None:
         rule = self.card.qualify
-        if rule is None or not rule.move:
+        if rule is None or not rule.move or not self.moving:
             return
         moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
         people = CycleRepository(self.session)

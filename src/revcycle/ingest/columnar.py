@@ -160,24 +160,26 @@ def _digests(columns: dict[str, pa.Array], size: int) -> list[str]:
     if not parts:
         return [hashlib.md5(b"", usedforsecurity=False).hexdigest()[:16]] * size
     # md5 in DuckDB: threads, and no Python per row (the writer thread keeps the interpreter meanwhile)
-    connection = _duckdb()
-    connection.register("batch_rows", pa.table({"text": pc.binary_join_element_wise(*parts, "\x1f")}))
-    try:
-        hashed = connection.sql("SELECT substr(md5(text), 1, 16) FROM batch_rows").to_arrow_table()
-    finally:
-        connection.unregister("batch_rows")
+    joined = pa.table({"text": pc.binary_join_element_wise(*parts, "\x1f")})
+    with _HASHING:
+        connection = _duckdb()
+        connection.register("batch_rows", joined)
+        try:
+            hashed = connection.sql("SELECT substr(md5(text), 1, 16) FROM batch_rows").to_arrow_table()
+        finally:
+            connection.unregister("batch_rows")
     return hashed.column(0).to_pylist()  # type: ignore[no-any-return]
 
 
-_LOCAL = threading.local()
+_HASHING = threading.Lock()  # one in-memory DuckDB for the process, used by one thread at a time
+_CONNECTION: list[duckdb.DuckDBPyConnection] = []
 
 
 def _duckdb() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory DuckDB connection (a connection is not shared between threads)."""
-    connection = getattr(_LOCAL, "duckdb", None)
-    if connection is None:
-        connection = _LOCAL.duckdb = duckdb.connect()
-    return connection
+    """The process's in-memory DuckDB connection (opening one costs about 15 ms: once, not per import)."""
+    if not _CONNECTION:
+        _CONNECTION.append(duckdb.connect())
+    return _CONNECTION[0]
 
 
 def stored_text(instants: pa.Array) -> pa.Array:

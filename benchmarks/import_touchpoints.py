@@ -124,7 +124,7 @@ def main(sizes: list[int]) -> None:
             folder = Path(tmp)
             people, touches = write_files(folder, size)
             unscored = folder / "no-scoring.yaml"
-            unscored.write_text(example_pact_text().split("\n# Lead scoring both")[0] + "\n")
+            unscored.write_text(example_pact_text(scoring=False))
             for label, pact in (("example pact (scoring on)", ["--example"]), ("no scoring section", [str(unscored)])):
                 url = f"sqlite:///{folder / (label[:2] + '.db')}"
                 revcycle(url, "db", "upgrade")

@@ -74,7 +74,7 @@ def run(data: Path, parts: list[Path], *, scoring_on: bool) -> dict[str, float]:
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
     uow = UnitOfWork(engine)
-    text = example_pact_text() if scoring_on else example_pact_text().split("\n# Lead scoring both")[0] + "\n"
+    text = example_pact_text(scoring=scoring_on)
     PactService(uow).apply_text(text, source="benchmark", author="benchmark", now=NOW)
     service = ImportService(uow)
     for kind in ("users", "accounts", "campaigns", "people", "stages"):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import text
-from tests.conftest import NOW, POSTGRES_URL
+from tests.conftest import NOW, POSTGRES_URL, _postgres_schema_url
 
 from revcycle.analytics.engines import Engine, connect
 from revcycle.analytics.spark import stop_spark
@@ -86,7 +86,7 @@ def postgres_store(sim_dir: Path) -> Iterator[str]:
             connection.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as exc:  # a clear failure, never a silent skip
         pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable: {exc}")
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    url = _postgres_schema_url(schema)
     try:
         _fill(url, sim_dir)
         yield url

@@ -115,7 +115,7 @@ def _levels_pact(truth: dict[str, dict[str, float]]) -> str:
     scoring = ("\nscoring:\n  fit:\n    rules:\n" + "".join(f"      - {rule}\n" for rule in rules)
                + "  engagement:\n    rules:\n      - {name: any_download, touches: {type: download}, points: 5}\n"
                + "  qualify: {fit: 5}\n")
-    return example_pact_text().split("\n# Lead scoring both")[0] + scoring
+    return example_pact_text(scoring=False) + scoring
 
 
 def _true_effects(truth: dict[str, dict[str, float]]) -> dict[str, float]:

@@ -109,7 +109,7 @@ def _people(tables: Tables, definitions: Definitions) -> ir.Table:
     person = tables.person
     first = first_touches(tables, definitions)
     joined = person.left_join(first, person.id == first.person_id)
-    joined = joined.select(
+    return joined.select(
         person_id=joined.id,
         created_at=joined.created_at,
         account_id=joined.account_id,
@@ -119,7 +119,6 @@ def _people(tables: Tables, definitions: Definitions) -> ir.Table:
         sourced=joined.sourced.fill_null(False),
         first_marketing_at=joined.first_marketing_at,
     )
-    return joined
 
 
 def _with_group(people: ir.Table, tables: Tables, grouping: str) -> ir.Table:

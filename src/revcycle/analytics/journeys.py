@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.facts import Definitions, is_marketing
-from revcycle.analytics.funnel import elapsed, reach
+from revcycle.analytics.funnel import DAY, DEFAULT_STAGES, elapsed, reach
 from revcycle.analytics.kpis import opportunities, opportunity_people
 from revcycle.analytics.period import Period
 from revcycle.analytics.tables import Tables
@@ -45,7 +45,7 @@ class JourneySpec:
     include_sales: bool = False
     period: Period = field(default_factory=Period)
     kinds: tuple[str, ...] | None = ("new_business",)
-    stages: tuple[str, ...] = ("known", "engaged", "mql", "sal", "sql", "opportunity", "customer")
+    stages: tuple[str, ...] = DEFAULT_STAGES
     won_stage: str = "customer"
     with_seconds: bool = False
     source_only: bool = False  # each person's first touch only (their lead source), not the whole path
@@ -177,7 +177,7 @@ def _touches(tables: Tables, spec: JourneySpec, journeys: ir.Table, members: ir.
     seconds = elapsed(windowed.end_at, windowed.at, 1.0)
     windowed = windowed.mutate(seconds=seconds)
     if spec.lookback_days is not None:
-        windowed = windowed.filter(windowed.seconds <= spec.lookback_days * 86_400)
+        windowed = windowed.filter(windowed.seconds <= spec.lookback_days * DAY)
     return windowed.select("journey_id", "at", "id", "channel", "seconds")
 
 

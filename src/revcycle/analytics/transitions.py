@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from revcycle.analytics.attribution import AttributionError, Conventions, MarkovChain
-from revcycle.analytics.attribution.absorbing_chain import MAX_ORDER, chain_from_windows
+from revcycle.analytics.attribution.absorbing_chain import chain_from_windows, check_order
 
 __all__ = ["markov_windows", "windows_chain"]
 
@@ -29,12 +29,11 @@ def markov_windows(
     same instant; `outcomes` has (journey_id, conversions, nulls), one row per journey (journeys without
     one are left out). `lag_i` is the channel i touches back (null before the journey's start).
     """
-    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
-        raise AttributionError(f"Markov order must be an int in 1..{MAX_ORDER}, got {order!r}")
+    check_order(order)
     conventions = conventions or Conventions()
     keys = [touches.at, *([touches.id] if "id" in touches.columns else [])]
     rows = touches.select("journey_id", "channel", *(key.get_name() for key in keys))
-    window = ibis.window(group_by=rows.journey_id, order_by=[rows[key.get_name()] for key in keys])
+    window = _journey_window(rows, keys)
     if conventions.collapse_repeats and order == 1:
         windows = _collapsed_pairs(rows, window)
     else:
@@ -42,12 +41,22 @@ def markov_windows(
             # the lag is a column before it is filtered on: engines without QUALIFY (SQLite) need a subquery
             marked = rows.mutate(_before=rows.channel.lag().over(window))
             rows = marked.filter(_changes(marked._before, marked.channel)).drop("_before")
-            window = ibis.window(group_by=rows.journey_id, order_by=[rows[key.get_name()] for key in keys])
+            window = _journey_window(rows, keys)
         lags = {f"lag_{i}": rows.channel.lag(i).over(window) for i in range(order, 0, -1)}
         windows = rows.select(
             "journey_id", **lags, channel=rows.channel, _moves=True, _last=rows.channel.lead().over(window).isnull()
         )
     return _weighed(windows, outcomes, order, conventions)
+
+
+def _lags(order: int) -> list[str]:
+    """The window's columns before the touch itself: lag_k, ..., lag_1."""
+    return [f"lag_{i}" for i in range(order, 0, -1)]
+
+
+def _journey_window(rows: ir.Table, keys: list[ir.Value]) -> ibis.expr.builders.LegacyWindowBuilder:
+    """Each journey's touches in time order (then by id, when `keys` has it)."""
+    return ibis.window(group_by=rows.journey_id, order_by=[rows[key.get_name()] for key in keys])
 
 
 def _collapsed_pairs(rows: ir.Table, window: ibis.expr.builders.LegacyWindowBuilder) -> ir.Table:
@@ -76,14 +85,13 @@ def _weighed(windows: ir.Table, outcomes: ir.Table, order: int, conventions: Con
     joined = windows.join(weights, "journey_id")
     weight = joined._conversions + joined._nulls
     zero = ibis.literal(0.0)
+    keys = [*_lags(order), "channel"]
     counted = joined.select(
-        *[f"lag_{i}" for i in range(order, 0, -1)],
-        "channel",
+        *keys,
         steps=ibis.ifelse(joined._moves, weight, zero),
         conversions=ibis.ifelse(joined._last, joined._conversions, zero),
         nulls=ibis.ifelse(joined._last, joined._nulls, zero),
     )
-    keys = [*[f"lag_{i}" for i in range(order, 0, -1)], "channel"]
     return counted.group_by(keys).aggregate(
         steps=counted.steps.sum(), conversions=counted.conversions.sum(), nulls=counted.nulls.sum()
     )
@@ -91,12 +99,11 @@ def _weighed(windows: ir.Table, outcomes: ir.Table, order: int, conventions: Con
 
 def windows_chain(frame: pd.DataFrame, order: int = 1, max_states: int = 5_000) -> MarkovChain:
     """The exact chain from `markov_windows` rows (channels coded in sorted order)."""
-    lag_columns = [f"lag_{i}" for i in range(order, 0, -1)]
     if frame.channel.isna().any():
         raise AttributionError("a touch has no channel: fill missing channels before counting windows")
     channels = sorted(set(frame.channel))
     code = {name: i for i, name in enumerate(channels)}
-    columns = [frame[name].map(code).fillna(-1).to_numpy(np.int64) for name in [*lag_columns, "channel"]]
+    columns = [frame[name].map(code).fillna(-1).to_numpy(np.int64) for name in [*_lags(order), "channel"]]
     return chain_from_windows(
         channels,
         np.stack(columns, axis=1) if len(frame) else np.zeros((0, order + 1), np.int64),

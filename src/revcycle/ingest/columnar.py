@@ -43,6 +43,7 @@ class ColumnBatch:
     first_line: int
     raw: pa.RecordBatch
     lists: dict[str, list[Any]] = field(default_factory=dict)
+    texts: dict[str, list[str]] = field(default_factory=dict)
 
     def values(self, name: str) -> list[Any]:
         """A column as Python values (None where empty, or everywhere for a column the file lacks)."""
@@ -52,11 +53,18 @@ class ColumnBatch:
             found = self.lists[name] = column.to_pylist() if column is not None else [None] * self.size
         return found
 
+    def stored(self, name: str) -> list[str]:
+        """A timestamp column as the text SQLite stores (see `stored_text`)."""
+        found = self.texts.get(name)
+        if found is None:
+            found = self.texts[name] = stored_text(self.columns[name]).to_pylist()
+        return found
+
     def prepare(self) -> ColumnBatch:
         """Make every non-empty column's Python values now (the reading thread does this ahead of the writer)."""
         for name, column in self.columns.items():
             if pa.types.is_timestamp(column.type):
-                self.lists[f"{name}:text"] = stored_text(column).to_pylist()
+                self.stored(name)
             elif column.null_count < len(column):
                 self.values(name)
         return self

@@ -41,33 +41,31 @@ class IngestRepository:
 
     def people_at(self, accounts: Sequence[int]) -> list[int]:
         """Ids of the people at these accounts."""
-        person: Any = Person.__table__
         return [
-            pid
-            for start in range(0, len(accounts), 900)
-            for pid in self.session.scalars(
-                select(person.c.id).where(person.c.account_id.in_(accounts[start : start + 900]))
+            pid for chunk in _chunks(accounts) for pid in self.session.scalars(
+                select(Person.id).where(Person.account_id.in_(chunk))
             )
         ]
 
     def accounts_of(self, person_ids: Sequence[int]) -> dict[int, int | None]:
         """Each of these people's account."""
-        person: Any = Person.__table__
         out: dict[int, int | None] = {}
-        for start in range(0, len(person_ids), 900):
-            query = select(person.c.id, person.c.account_id).where(person.c.id.in_(person_ids[start : start + 900]))
+        for chunk in _chunks(person_ids):
+            query = select(Person.id, Person.account_id).where(Person.id.in_(chunk))
             out.update({pid: account for pid, account in self.session.execute(query)})
         return out
 
-    def ids(self, table: FromClause, source: str, external_ids: Iterable[str | None]) -> dict[str, int]:
-        """Ids of rows of `table` by external id."""
+    def ids(
+        self, table: FromClause, source: str, external_ids: Iterable[str | None], *, column: str = "id"
+    ) -> dict[str, Any]:
+        """A column (the id, unless named) of rows of `table` by external id."""
         wanted = sorted({value for value in external_ids if value})
-        out: dict[str, int] = {}
+        out: dict[str, Any] = {}
         for chunk in _chunks(wanted):
-            query = select(table.c.external_id, table.c.id).where(
+            query = select(table.c.external_id, table.c[column]).where(
                 table.c.source_system == source, table.c.external_id.in_(chunk)
             )
-            out.update({ext: id_ for ext, id_ in self.session.execute(query)})
+            out.update({ext: value for ext, value in self.session.execute(query)})
         return out
 
     def people_by_email(self, emails: Iterable[str | None]) -> dict[str, tuple[int, str, str | None, int | None]]:

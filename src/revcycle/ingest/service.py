@@ -141,17 +141,15 @@ class ImportService:
                             if worth_deferring(session, "touchpoint", expected):
                                 indexes.drop()
                     else:
-                        if indexes.dropped:
-                            indexes.rebuild()
-                        WRITERS[job.kind](ctx, self._convert(ctx, batch, convert, summary, optional))
-                    report.write(ctx.problems, summary, IngestRepository(session), run.id)
+                        self._write_rows(ctx, job.kind, batch, convert, summary, optional, indexes)
+                    report.write(ctx.problems, summary, ctx.repo, run.id)
                     done = reader.position if size is None else done + size
                     if job.progress:
                         job.progress(min(done, reader.size), reader.size)
                 if indexes.dropped:
                     indexes.rebuild()
                 _score(ctx)
-                report.write(ctx.problems, summary, IngestRepository(session), run.id)
+                report.write(ctx.problems, summary, ctx.repo, run.id)
             summary.report = report.path if report.count else None
             _close_run(session, run, ctx.counts, job.actor, job.now)
         return summary
@@ -183,15 +181,28 @@ class ImportService:
         try:
             write_touchpoint_columns(ctx, batch)
         except NeedsRows:
-            if indexes.dropped:  # the row path looks rows up by external id: it needs the indexes
-                indexes.rebuild()
-            WRITERS[Kind.TOUCHPOINTS](ctx, self._convert(ctx, batch.raw_rows(), convert, summary, optional))
+            self._write_rows(ctx, Kind.TOUCHPOINTS, batch.raw_rows(), convert, summary, optional, indexes)
             return
         summary.rows += batch.size
         for name in optional:
             nulls = batch.columns[name].null_count
             if nulls:
                 summary.empty[name] = summary.empty.get(name, 0) + nulls
+
+    def _write_rows(
+        self,
+        ctx: Context,
+        kind: Kind,
+        rows: list[Any],
+        convert: Callable[[Any], Converted | RowProblem],
+        summary: ImportSummary,
+        optional: list[str],
+        indexes: DeferredIndexes,
+    ) -> None:
+        """A batch row by row. The row path looks stored rows up by external id: deferred indexes come back first."""
+        if indexes.dropped:
+            indexes.rebuild()
+        WRITERS[kind](ctx, self._convert(ctx, rows, convert, summary, optional))
 
     @staticmethod
     def _convert(
@@ -296,7 +307,7 @@ def _score(ctx: Context) -> None:
     people), once, inside the import's transaction: after all the rows, so each person is scored once however
     many batches named them. New people are scored but not moved to MQL by their score at import time."""
     accounts = sorted(ctx.touched_accounts)
-    people = ctx.touched | set(IngestRepository(ctx.session).people_at(accounts))
+    people = ctx.touched | set(ctx.repo.people_at(accounts))
     score_touched(ctx, people, accounts=[*accounts, *ctx.left_accounts], unmoved=ctx.created)
 
 

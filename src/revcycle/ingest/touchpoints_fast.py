@@ -4,7 +4,7 @@ query per lookup and one driver-level INSERT per batch."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from itertools import repeat
 from typing import Any
 
@@ -15,10 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from revcycle.cycle.tables import Touchpoint
-from revcycle.ingest.columnar import ColumnBatch, NeedsRows, stored_text
+from revcycle.ingest.columnar import ColumnBatch, NeedsRows
 from revcycle.ingest.upsert import Context
 from revcycle.ingest.writers import react
 from revcycle.pact.schema import CycleEvent
+from revcycle.scoring.model import instant
 from revcycle.store.bulk import insert_rows, select_where_in
 
 __all__ = ["write_touchpoint_columns"]
@@ -189,15 +190,13 @@ def _first_touches(
     first = order[np.r_[True, who[order][1:] != who[order][:-1]]]
     ids = who[first].tolist()
     keep = [i for i, pid in enumerate(ids) if pid not in settled]
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    at = when[first][keep].tolist()
-    return ids, {ids[i]: epoch + timedelta(microseconds=us) for i, us in zip(keep, at, strict=True)}
+    return ids, {ids[i]: instant(us) for i, us in zip(keep, when[first][keep].tolist(), strict=True)}
 
 
 def _stored_times(ctx: Context, batch: ColumnBatch) -> list[Any]:
     """Instants in the form `UtcDateTime` stores them, converted for the whole column at once."""
     column = batch.columns["occurred_at"]
     if ctx.session.get_bind().dialect.name == "sqlite":
-        return batch.lists.get("occurred_at:text") or stored_text(column).to_pylist()
+        return batch.stored("occurred_at")
     naive: list[datetime] = pc.cast(column, pa.timestamp("us")).to_pylist()
     return naive

@@ -185,7 +185,9 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
                 },
             )
         )
-    before = _people_of_touches(ctx, [row.values["external_id"] for row, _ in items])
+    before = ctx.repo.ids(  # the person each stored touch belonged to: a changed touch may have moved
+        _table(Touchpoint), ctx.source, (row.values["external_id"] for row, _ in items), column="person_id"
+    )
     written = upsert(ctx, Touchpoint, items)
     first: dict[int, datetime] = {}
     for item in written:
@@ -197,18 +199,6 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
     ctx.touch(before[item.row.values["external_id"]] for item in written if not item.new)  # a touch moved away
 
 
-def _people_of_touches(ctx: Context, external_ids: list[str]) -> dict[str, int]:
-    """The person each already stored touchpoint of this source belongs to, by external id."""
-    table = _table(Touchpoint)
-    found: dict[str, int] = {}
-    for start in range(0, len(external_ids), 900):
-        query = select(table.c.external_id, table.c.person_id).where(
-            table.c.source_system == ctx.source, table.c.external_id.in_(external_ids[start : start + 900])
-        )
-        found.update({key: pid for key, pid in ctx.session.execute(query)})
-    return found
-
-
 def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     """Apply the pact's lifecycle rules to these events, in order, and record the moves they make."""
     touches = CycleEvent.TOUCHPOINT_RECORDED
@@ -216,6 +206,7 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     if not events:
         return
     kinds = {event for _, event, _ in events}
+    settles = kinds == {touches}  # nothing else moves people during a touchpoint import: who cannot move stays put
     stages = ctx.cycle.stages_reacting_to(kinds)
     states = ctx.cycle_repo.states({pid for pid, _, _ in events}, stages=stages)
     conditional = any(rule.when is not None and rule.on in kinds for rule in ctx.cycle.pact.lifecycle)
@@ -224,7 +215,7 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
     rules: dict[tuple[str, CycleEvent], StageMoved | None] = {}
     for pid, event, at in events:
         if pid not in states:
-            if kinds == {touches}:  # nothing else moves people during a touchpoint import: no later touch will
+            if settles:
                 ctx.settled.add(pid)
             continue
         stage, entered = states[pid]
@@ -240,7 +231,7 @@ def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
         if move is not None:
             moves.append((pid, move, {}))
             states[pid] = (move.to_stage, move.at)
-            if kinds == {touches} and stages is not None and move.to_stage not in stages:
+            if settles and stages is not None and move.to_stage not in stages:
                 ctx.settled.add(pid)
     ctx.cycle_repo.record(moves, pact_version_id=ctx.pact_version_id)
 

@@ -31,6 +31,8 @@ __all__ = [
     "TouchFilter",
     "evaluate",
     "field_problem",
+    "seniority_rank",
+    "value_matches",
 ]
 
 SENIORITY = ("ic", "manager", "director", "vp", "c_level", "owner")
@@ -190,16 +192,17 @@ def _count_touches(condition: TouchCount, touches: Iterable[Touch], now: datetim
         for touch in touches
         if touch.occurred_at <= now
         and (since is None or touch.occurred_at >= since)
-        and _matches(wanted.type, touch.type)
-        and _matches(wanted.channel, touch.channel)
-        and _matches(wanted.content_stage, touch.content_stage)
-        and _matches(wanted.content, touch.content)
-        and _matches(wanted.campaign, touch.campaign)
+        and value_matches(wanted.type, touch.type)
+        and value_matches(wanted.channel, touch.channel)
+        and value_matches(wanted.content_stage, touch.content_stage)
+        and value_matches(wanted.content, touch.content)
+        and value_matches(wanted.campaign, touch.campaign)
         and (wanted.url_contains is None or (touch.url is not None and wanted.url_contains in touch.url))
     )
 
 
-def _matches(wanted: Any, actual: str | None) -> bool:
+def value_matches(wanted: Any, actual: str | None) -> bool:
+    """A touch filter's value (one value, a list of them, or None for any) against a touch's."""
     if wanted is None:
         return True
     return actual in wanted if isinstance(wanted, list) else actual == wanted
@@ -222,13 +225,14 @@ def _test_field(test: FieldTest, facts: Facts) -> bool:
     if value is None:
         return operator in ("ne", "not_in")
     if test.field == "person.seniority":
-        value, wanted = _rank(value), _rank(wanted)
+        value, wanted = seniority_rank(value), seniority_rank(wanted)
     return _compare(operator, value, wanted)
 
 
-def _rank(value: Any) -> Any:
+def seniority_rank(value: Any) -> Any:
+    """A seniority's place in `SENIORITY` (-1 when not a known level), or a list of them."""
     if isinstance(value, list):
-        return [_rank(item) for item in value]
+        return [seniority_rank(item) for item in value]
     return SENIORITY.index(value) if value in SENIORITY else -1
 
 

@@ -37,9 +37,11 @@ def read_yaml(text: str) -> tuple[Any, Any]:
     return yaml.compose(text, Loader=_PactLoader), yaml.load(text, Loader=_PactLoader)
 
 
-def example_pact_text() -> str:
-    """The example pact shipped with the package, encoding the source articles."""
-    return (resources.files("revcycle.pact") / "examples" / "default.yaml").read_text(encoding="utf-8")
+def example_pact_text(*, scoring: bool = True) -> str:
+    """The example pact shipped with the package, encoding the source articles; without `scoring`, the same pact
+    with its scoring section (the file's last) left out."""
+    text = (resources.files("revcycle.pact") / "examples" / "default.yaml").read_text(encoding="utf-8")
+    return text if scoring else text.split("\n# Lead scoring both")[0] + "\n"
 
 
 def load_pact_file(path: Path) -> tuple[Pact, str]:

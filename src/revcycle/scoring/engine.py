@@ -7,12 +7,12 @@ per touch rule saying whether it matches); output is every hit and every score, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from revcycle.scoring.model import Group, Rule, Scorecard
+from revcycle.scoring.model import DAY_US, Group, Rule, Scorecard
 
 __all__ = ["BatchScores", "HitColumns", "PeopleColumns", "TouchColumns", "score_batch"]
 
@@ -159,8 +159,7 @@ def _decay(card: Scorecard, hits: HitColumns, people: PeopleColumns) -> HitColum
     value = _decayed_values(card, hits.points[live], age)
     decayed = hits.decayed.copy()
     decayed[live] = hits.points[live] - value
-    return HitColumns(hits.person, hits.rule, hits.at_us, hits.touch_id, hits.times, hits.points, decayed,
-                      hits.limited, hits.capped)
+    return replace(hits, decayed=decayed)
 
 
 def _decayed_values(card: Scorecard, points: Ints, age: Ints) -> Ints:
@@ -168,9 +167,9 @@ def _decayed_values(card: Scorecard, points: Ints, age: Ints) -> Ints:
     value = points.copy()
     if decay.half_life_days is not None:
         # the model's own function on each distinct (points, whole days) pair, so both give the same integers
-        days = age // 86_400_000_000
+        days = age // DAY_US
         pairs, inverse = np.unique(np.stack([points, days]), axis=1, return_inverse=True)
-        table = np.array([decay.value(int(p), int(d) * 86_400_000_000) for p, d in pairs.T], dtype=np.int64)
+        table = np.array([decay.value(int(p), int(d) * DAY_US) for p, d in pairs.T], dtype=np.int64)
         value = table[inverse.reshape(-1)]
     elif decay.percent is not None and decay.every_us is not None:
         value = points * np.maximum(0, 100 - decay.percent * (age // decay.every_us)) // 100
@@ -198,8 +197,7 @@ def _caps(card: Scorecard, hits: HitColumns) -> HitColumns:
         capped += _trim(person, value - capped, card.total_cap)
     out = hits.capped.copy()
     out[index] += capped
-    return HitColumns(hits.person, hits.rule, hits.at_us, hits.touch_id, hits.times, hits.points, hits.decayed,
-                      hits.limited, out)
+    return replace(hits, capped=out)
 
 
 def _trim(person: Ints, value: Ints, cap: int) -> Ints:

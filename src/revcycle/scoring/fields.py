@@ -19,8 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from revcycle.pact.conditions import SENIORITY, AllOf, AnyOf, Facts, FieldTest, NotOf, evaluate
+from revcycle.pact.conditions import AllOf, AnyOf, Facts, FieldTest, NotOf, evaluate, seniority_rank
 from revcycle.scoring.model import Rule
+from revcycle.store.base import utc
 
 __all__ = ["JSON_COLUMNS", "answers", "column_of", "columns_needed", "field_matrix", "normalise", "record"]
 
@@ -61,8 +62,7 @@ def normalise(column: str, raw: Any) -> Any:
     if column in JSON_COLUMNS and isinstance(raw, str):
         return json.loads(raw)
     if column in _TIMES:
-        value = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc(datetime.fromisoformat(raw) if isinstance(raw, str) else raw)
     return raw
 
 
@@ -82,7 +82,7 @@ def record(owner: str, values: Mapping[str, Any]) -> dict[str, Any]:
 def field_matrix(rules: Sequence[Rule], columns: Mapping[tuple[str, str], Sequence[Any]], size: int) -> Bools:
     """Whether each field rule holds for each row (rows x rules), from the stored column values."""
     codes: dict[tuple[str, str], tuple[npt.NDArray[np.int64], list[Any]]] = {}
-    for key in {column_of(test.field) for rule in rules for test in _tests(rule.when)}:
+    for key in columns_needed(rules):
         labels, uniques = pd.factorize(pd.Series(columns[key], dtype=object), use_na_sentinel=True)
         codes[key] = (labels.astype(np.int64), [normalise(key[1], raw) for raw in uniques])
     out = np.zeros((size, len(rules)), dtype=np.bool_)
@@ -118,19 +118,13 @@ def answers(test: FieldTest, values: Sequence[Any]) -> Bools:
         return np.array([(value is not None) == wanted for value in values], dtype=np.bool_)
     compared = values
     if test.field == "person.seniority":
-        compared = [None if value is None else _rank(value) for value in values]
-        wanted = _rank(wanted)
+        compared = [None if value is None else seniority_rank(value) for value in values]
+        wanted = seniority_rank(wanted)
     answer = _quick(operator, wanted)
     if answer is None:
         return np.array([_evaluated(test, value) for value in values], dtype=np.bool_)
     return np.array([operator in ("ne", "not_in") if value is None else answer(value) for value in compared],
                     dtype=np.bool_)
-
-
-def _rank(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_rank(item) for item in value]
-    return SENIORITY.index(value) if value in SENIORITY else -1
 
 
 def _quick(operator: str, wanted: Any) -> Callable[[Any], bool] | None:

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from revcycle.errors import NotFound
-from revcycle.pact.conditions import Facts, Touch, TouchFilter, evaluate
+from revcycle.pact.conditions import Facts, Touch, TouchFilter, evaluate, value_matches
 from revcycle.pact.durations import Duration
 from revcycle.pact.schema import Pact
 from revcycle.pact.scoring import EngagementRule, FitRule, NegativeRule, ScoringSection
@@ -255,16 +255,12 @@ class ScoredPerson:
 def touch_matches(wanted: TouchFilter, touch: Touch) -> bool:
     """Whether a touch passes a filter (a list matches any of its values; campaign by external id or name)."""
     name = touch.campaign_name if isinstance(touch, ScoringTouch) else None
-    return (_one(wanted.type, touch.type) and _one(wanted.channel, touch.channel)
-            and _one(wanted.content_stage, touch.content_stage) and _one(wanted.content, touch.content)
-            and (_one(wanted.campaign, touch.campaign) or (name is not None and _one(wanted.campaign, name)))
+    return (value_matches(wanted.type, touch.type) and value_matches(wanted.channel, touch.channel)
+            and value_matches(wanted.content_stage, touch.content_stage)
+            and value_matches(wanted.content, touch.content)
+            and (value_matches(wanted.campaign, touch.campaign)
+                 or (name is not None and value_matches(wanted.campaign, name)))
             and (wanted.url_contains is None or (touch.url is not None and wanted.url_contains in touch.url)))
-
-
-def _one(wanted: Any, actual: str | None) -> bool:
-    if wanted is None:
-        return True
-    return actual in wanted if isinstance(wanted, list) else actual == wanted
 
 
 def score_person(card: Scorecard, facts: Facts, *, now: datetime) -> ScoredPerson:

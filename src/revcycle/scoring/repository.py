@@ -29,7 +29,7 @@ from revcycle.scoring.touches import (
     touch_statement,
 )
 from revcycle.store.base import utc
-from revcycle.store.bulk import timestamp_param
+from revcycle.store.bulk import insert_rows, timestamp_param
 
 __all__ = ["Batch", "ScoringRepository"]
 
@@ -38,6 +38,10 @@ _PERSON_COLUMNS = ("email", "first_name", "last_name", "title", "seniority", "de
                    "stage", "created_at", "source_system", "external_id", "attributes")
 _ACCOUNT_COLUMNS = ("name", "domain", "industry", "employees", "country", "technologies", "created_at", "attributes")
 _HIT_COLUMNS = ("person_id", "rule", "grp", "at", "touchpoint_id", "times", "points", "decayed", "limited", "capped")
+_SCORE_COLUMNS = ("person_id", "fit", "engagement", "total", "qualified", "as_of", "pact_version_id")
+_CHANGE_COLUMNS = ("person_id", "at", "fit", "engagement", "total", "qualified", "cause", "pact_version_id")
+_ACCOUNT_SCORE_COLUMNS = ("account_id", "fit", "engagement", "total", "people", "engaged_people", "qualified_people",
+                          "as_of")
 
 
 @dataclass(frozen=True)
@@ -133,13 +137,11 @@ class ScoringRepository:
         at = timestamp_param(self.session, now)
         news = list(zip(result.fit.tolist(), result.engagement.tolist(), result.total.tolist(),
                         result.qualified.tolist(), strict=True))
-        self.driver.many("INSERT INTO person_score (person_id, fit, engagement, total, qualified, as_of, "
-                         "pact_version_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         [(pid, *new, at, pact_version_id) for pid, new in zip(ids, news, strict=True)])
+        insert_rows(self.session, "person_score", _SCORE_COLUMNS,
+                    [(pid, *new, at, pact_version_id) for pid, new in zip(ids, news, strict=True)])
         changed = [(pid, at, *new, cause, pact_version_id) for pid, new in zip(ids, news, strict=True)
                    if old.get(pid) != tuple(new)]
-        self.driver.many("INSERT INTO score_change (person_id, at, fit, engagement, total, qualified, cause, "
-                         "pact_version_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changed)
+        insert_rows(self.session, "score_change", _CHANGE_COLUMNS, changed)
         self._hits(card, batch.people.person_id, result)
         return len(changed)
 
@@ -154,8 +156,9 @@ class ScoringRepository:
         columns = [ids[hits.person].tolist(), names[hits.rule].tolist(), groups[hits.rule].tolist(),
                    self._instants(hits.at_us), touch.tolist(), hits.times.tolist(), hits.points.tolist(),
                    hits.decayed.tolist(), hits.limited.tolist(), hits.capped.tolist()]
-        self.driver.many(f"INSERT INTO score_hit ({', '.join(_HIT_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
-                         zip(*columns, strict=True))
+        marks = ", ".join("?" * len(_HIT_COLUMNS))
+        self.driver.many(f"INSERT INTO score_hit ({', '.join(_HIT_COLUMNS)}) VALUES ({marks})",
+                         zip(*columns, strict=True))  # an iterator: no list of millions of rows
 
     def _instants(self, at_us: Ints) -> list[Any]:
         """Instants in the form `UtcDateTime` stores them, each distinct one converted once."""
@@ -183,17 +186,16 @@ class ScoringRepository:
     def replace_accounts(self, scored: AccountColumns, *, everybody: bool, now: datetime) -> None:
         """Store these account scores in place of the old ones (of these accounts, or of every account)."""
         ids = scored.account_id.tolist()
-        delete = Statement("DELETE FROM account_score WHERE 1 = 1")
-        if not everybody:
-            if not ids:
-                return
-            self.driver.where(delete, "account_id", Selection(ids=ids))
-        self.driver.run(delete)
+        if everybody:
+            self.driver.run(Statement("DELETE FROM account_score"))
+        elif ids:
+            self.delete_accounts(ids)
+        else:
+            return
         at = timestamp_param(self.session, now)
         columns = [scored.fit, scored.engagement, scored.total, scored.people, scored.engaged, scored.qualified]
-        self.driver.many("INSERT INTO account_score (account_id, fit, engagement, total, people, engaged_people, "
-                         "qualified_people, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(*row, at) for row in zip(ids, *(c.tolist() for c in columns), strict=True)])
+        insert_rows(self.session, "account_score", _ACCOUNT_SCORE_COLUMNS,
+                    [(*row, at) for row in zip(ids, *(c.tolist() for c in columns), strict=True)])
 
     @contextmanager
     def large_cache(self) -> Iterator[None]:

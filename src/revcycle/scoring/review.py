@@ -19,7 +19,7 @@ from revcycle.pact.scoring import ScoringSection, max_points
 from revcycle.pact.service import PactService
 from revcycle.scoring.backtest import Backtest, months_between, outcome
 from revcycle.scoring.calibration import RuleLift, fit_coefficients, lift, proposed_points, proposed_section, wilson
-from revcycle.scoring.model import Scorecard, instant, micros
+from revcycle.scoring.model import CENTS, Scorecard, instant, micros
 from revcycle.scoring.replay import first_qualified, scores_as_of
 from revcycle.scoring.repository import Batch, ScoringRepository
 from revcycle.scoring.sql import Selection
@@ -168,7 +168,7 @@ def _lifts(card: Scorecard, section: ScoringSection, counts: npt.NDArray[np.floa
         fired = counts[:, rule.index] > 0
         n1, c1 = int(fired.sum()), int((fired & won).sum())
         n0, c0 = int((~fired).sum()), int((~fired & won).sum())
-        out.append(RuleLift(rule.name, rule.group.value, rule.points // 100, n1, c1, n0, c0,
+        out.append(RuleLift(rule.name, rule.group.value, rule.points // CENTS, n1, c1, n0, c0,
                             wilson(c1, n1, confidence), wilson(c0, n0, confidence), lift(c1, n1, c0, n0, confidence),
                             effects[rule.index], points.get(rule.name)))
     return out
@@ -200,6 +200,6 @@ def _reasons(repo: ScoringRepository, pact: Pact, card: Scorecard, now: datetime
         if not ids:
             out.append(ReasonCheck(code, detour, 0, {}))
             continue
-        hits = repo.batch(card, Selection(ids=ids), now).people.field_hits
+        hits = repo.people(card, Selection(ids=ids), now)[0].field_hits  # field rules only: no touches read
         out.append(ReasonCheck(code, detour, len(ids), {rule.name: float(hits[:, k].mean()) for k, rule in fit_rules}))
     return out

@@ -84,14 +84,13 @@ def score_touched(
         return
     card = Scorecard.from_pact(pact)
     run = _Run(ctx.session, card, ctx.cycle, ctx.now, ctx.pact_version_id, f"import #{ctx.run_id}")
-    for chosen, moving in ((ids, True), (quiet, False)):
-        run.moving = moving
+    for chosen, move in ((ids, True), (quiet, False)):
         for start in range(0, len(chosen), batch_size):
-            batch = run.score(Selection(ids=chosen[start : start + batch_size]))
+            batch = run.score(Selection(ids=chosen[start : start + batch_size]), move=move)
             stale.update(a for a in batch.account_id if a is not None)
     wanted = sorted(stale)
     scored = score_accounts(*run.repo.members(wanted), top_people=card.top_people)
-    run.repo.delete_accounts(wanted)
+    run.repo.delete_accounts(sorted(set(wanted) - set(scored.account_id.tolist())))  # no scored member left
     run.repo.replace_accounts(scored, everybody=False, now=ctx.now)
 
 
@@ -105,15 +104,14 @@ class _Run:
         self.repo = ScoringRepository(session)
         self.summary = RescoreSummary()
         self.members: list[tuple[Any, ...]] = []
-        self.moving = True  # whether who qualifies is moved to the qualify stage
 
-    def score(self, selection: Selection) -> Batch:
-        """Read, score and store a selection of people."""
+    def score(self, selection: Selection, *, move: bool = True) -> Batch:
+        """Read, score and store a selection of people (and move who qualifies, unless not to `move`)."""
         batch = self.repo.batch(self.card, selection, self.now)
-        self.store(batch, selection)
+        self.store(batch, selection, move=move)
         return batch
 
-    def store(self, batch: Batch, selection: Selection, *, hits_cleared: bool = False) -> None:
+    def store(self, batch: Batch, selection: Selection, *, hits_cleared: bool = False, move: bool = True) -> None:
         """Score a batch that was read, replace its stored scores and hits, and move who qualifies."""
         result = score_batch(self.card, batch.people, batch.touches)
         old = self.repo.scores(selection)
@@ -123,7 +121,8 @@ class _Run:
         self.summary.people += batch.people.size
         self.summary.hits += len(result.hits.person)
         self.summary.qualified += int(result.qualified.sum())
-        self._move(batch, np.flatnonzero(result.qualified).tolist())
+        if move:
+            self._move(batch, np.flatnonzero(result.qualified).tolist())
         self.members.append((np.array([-1 if a is None else a for a in batch.account_id], dtype=np.int64),
                              batch.people.person_id, result.fit, result.engagement, result.qualified))
 
@@ -136,7 +135,7 @@ class _Run:
 
     def _move(self, batch: Batch, qualified: list[int]) -> None:
         rule = self.card.qualify
-        if rule is None or not rule.move or not self.moving:
+        if rule is None or not rule.move:
             return
         moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
         people = CycleRepository(self.session)

@@ -18,10 +18,9 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from revcycle.pact.conditions import TouchFilter
+from revcycle.scoring.model import DAY_US
 
 __all__ = ["Driver", "Selection", "Statement", "filter_sql", "sqlite_instants"]
-
-DAY_US = 86_400_000_000
 
 
 @dataclass(frozen=True)

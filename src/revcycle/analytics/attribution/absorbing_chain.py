@@ -24,7 +24,7 @@ import numpy.typing as npt
 from revcycle.analytics.attribution.errors import AttributionError
 from revcycle.analytics.attribution.table import FloatArray, IntArray, JourneyTable
 
-__all__ = ["MAX_ORDER", "MarkovChain", "chain_from_windows", "markov_chain"]
+__all__ = ["MAX_ORDER", "MarkovChain", "chain_from_windows", "check_order", "markov_chain"]
 
 MAX_ORDER = 3
 
@@ -137,8 +137,7 @@ def chain_from_windows(
 def _checked_windows(
     channels: Sequence[str], windows: npt.ArrayLike, order: int, weights: tuple[npt.ArrayLike, ...]
 ) -> tuple[IntArray, tuple[FloatArray, ...]]:
-    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
-        raise AttributionError(f"Markov order must be an int in 1..{MAX_ORDER}, got {order!r}")
+    check_order(order)
     if list(channels) != sorted(set(channels)) or not all(isinstance(c, str) and c for c in channels):
         raise AttributionError("channels must be distinct non-empty names in sorted order")
     codes = np.asarray(windows, np.int64)
@@ -170,9 +169,14 @@ def _window_keys(codes: IntArray, base: int) -> IntArray:
     return np.asarray(((codes[:, ::-1] + 1) * powers).sum(axis=1), np.int64)
 
 
-def _check_order(table: JourneyTable, order: int) -> None:
+def check_order(order: int) -> None:
+    """Refuse an order that is not an int in 1..MAX_ORDER."""
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
         raise AttributionError(f"Markov order must be an int in 1..{MAX_ORDER}, got {order!r}")
+
+
+def _check_order(table: JourneyTable, order: int) -> None:
+    check_order(order)
     longest = int(table.lengths.max())
     if order > longest:
         raise AttributionError(f"Markov order {order} is higher than the longest path in the data ({longest} touches)")

@@ -13,7 +13,7 @@ from revcycle.analytics.attribution import MODELS, Attribution, AttributionError
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.journeys import JourneySpec, journey_paths, untouched_conversions
 from revcycle.analytics.paths import journey_table
-from revcycle.analytics.reports.base import Report
+from revcycle.analytics.reports.base import Report, describe_kinds
 from revcycle.analytics.tables import Tables
 
 __all__ = ["AttributionReport"]
@@ -75,7 +75,7 @@ class AttributionReport(Report):
         spec = self.spec
         parameters = ", ".join(f"{k}={v}" for k, v in self.parameters) or "defaults"
         lookback = "none (every earlier touch)" if spec.lookback_days is None else f"{spec.lookback_days:g} days"
-        kinds = "all kinds" if spec.kinds is None else ", ".join(spec.kinds)
+        kinds = describe_kinds(spec.kinds)
         return [
             f"model: {self.model} ({parameters}); level: {spec.level}; conversion: {spec.conversion} "
             f"(opportunities: {kinds}); subjects created {spec.period.describe()}",

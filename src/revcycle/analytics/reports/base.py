@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -13,7 +13,7 @@ import pandas as pd
 from revcycle.analytics.engines import Engine, quiet
 from revcycle.analytics.tables import Tables
 
-__all__ = ["Report", "ReportResult", "fetch", "run"]
+__all__ = ["Report", "ReportResult", "describe_kinds", "fetch", "filled", "run"]
 
 
 class Report(ABC):
@@ -57,3 +57,17 @@ def run(report: Report, engine: Engine) -> ReportResult:
     """Build the report's queries, execute them on the engine, finish the result."""
     frame = report.finish(fetch(report, engine))
     return ReportResult(report.slug, report.title, frame, engine.name, [*report.notes()])
+
+
+def filled(frame: pd.DataFrame, counts: Iterable[str], amounts: Iterable[str]) -> pd.DataFrame:
+    """A group a query had no row for gets 0: `counts` as int64, `amounts` as float64 (in place)."""
+    for column in counts:
+        frame[column] = frame[column].fillna(0).astype("int64")
+    for column in amounts:
+        frame[column] = frame[column].fillna(0.0).astype("float64")
+    return frame
+
+
+def describe_kinds(kinds: tuple[str, ...] | None) -> str:
+    """Opportunity kinds in a report's notes."""
+    return "all kinds" if kinds is None else ", ".join(kinds)

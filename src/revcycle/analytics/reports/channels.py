@@ -19,7 +19,7 @@ import pandas as pd
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.facts import Definitions, person_groups
 from revcycle.analytics.period import Period
-from revcycle.analytics.reports.base import Report
+from revcycle.analytics.reports.base import Report, filled
 from revcycle.analytics.tables import Tables
 
 __all__ = ["ChannelReport"]
@@ -84,10 +84,7 @@ class ChannelReport(Report):
     def finish(self, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         parts = [frames[name].set_index("group") for name in ("spend", "leads", "pipeline", "customers")]
         frame = parts[0].join(parts[1:], how="outer").sort_index()
-        for column in ("leads", "opportunities", "customers"):
-            frame[column] = frame[column].fillna(0).astype("int64")
-        for column in ("spend", "pipeline", "new_revenue", "lifetime_revenue"):
-            frame[column] = frame[column].fillna(0.0).astype("float64")
+        filled(frame, ("leads", "opportunities", "customers"), ("spend", "pipeline", "new_revenue", "lifetime_revenue"))
         spend = frame.spend.where(frame.spend > 0)
         customers = frame.customers.where(frame.customers > 0)
         frame["cac"] = spend / customers

@@ -13,7 +13,7 @@ from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.facts import Definitions
 from revcycle.analytics.kpis import opportunities, opportunity_people
 from revcycle.analytics.period import Period
-from revcycle.analytics.reports.base import Report
+from revcycle.analytics.reports.base import Report, describe_kinds, filled
 from revcycle.analytics.tables import Tables
 
 __all__ = ["ContentReport"]
@@ -67,15 +67,12 @@ class ContentReport(Report):
 
     def finish(self, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         frame = frames["reached"].set_index("item").join(frames["influence"].set_index("item"), how="outer")
-        for column in ("touches", "people", "opportunities", "won"):
-            frame[column] = frame[column].fillna(0).astype("int64")
-        for column in ("pipeline", "revenue"):
-            frame[column] = frame[column].fillna(0.0).astype("float64")
+        filled(frame, ("touches", "people", "opportunities", "won"), ("pipeline", "revenue"))
         frame = frame.sort_values(["pipeline", "opportunities"], ascending=False, kind="stable")
         return frame.reset_index().rename(columns={"item": self.by})
 
     def notes(self) -> list[str]:
-        kinds = "all kinds" if self.kinds is None else ", ".join(self.kinds)
+        kinds = describe_kinds(self.kinds)
         return [
             f"touches/people: every touch on the {self.by}, all time; opportunities: created "
             f"{self.period.describe()} ({kinds}) with a touch on it by one of their people before creation",

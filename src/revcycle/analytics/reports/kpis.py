@@ -15,7 +15,7 @@ from revcycle.analytics.funnel import DEFAULT_STAGES, elapsed, stage_facts
 from revcycle.analytics.kpis import first_contacts, influenced, opportunities
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import quantiles
-from revcycle.analytics.reports.base import Report
+from revcycle.analytics.reports.base import Report, describe_kinds, filled
 from revcycle.analytics.tables import Tables
 
 __all__ = ["KpiReport"]
@@ -129,27 +129,28 @@ class KpiReport(Report):
             for name in ("leads", "pipeline", "contact", "cycle", "sourced_cycle")
         ]
         frame = reduce(lambda left, right: left.join(right, how="outer"), parts).sort_index()
-        for column in (
-            "leads",
-            "mqls",
-            "accepted",
-            "reached_opportunity",
-            "opportunities",
-            "won",
-            "lost",
-            "handoffs",
-            "contacted",
-        ):
-            frame[column] = frame[column].fillna(0).astype("int64")
-        for column in (
-            "pipeline",
-            "sourced_pipeline",
-            "influenced_pipeline",
-            "revenue",
-            "sourced_revenue",
-            "influenced_revenue",
-        ):
-            frame[column] = frame[column].fillna(0.0).astype("float64")
+        filled(
+            frame,
+            counts=(
+                "leads",
+                "mqls",
+                "accepted",
+                "reached_opportunity",
+                "opportunities",
+                "won",
+                "lost",
+                "handoffs",
+                "contacted",
+            ),
+            amounts=(
+                "pipeline",
+                "sourced_pipeline",
+                "influenced_pipeline",
+                "revenue",
+                "sourced_revenue",
+                "influenced_revenue",
+            ),
+        )
         frame["lead_to_opportunity"] = _ratio(frame.reached_opportunity, frame.leads)
         frame["lead_acceptance"] = _ratio(frame.accepted, frame.mqls)
         frame["sourced_share"] = _ratio(frame.sourced_pipeline, frame.pipeline)
@@ -162,7 +163,7 @@ class KpiReport(Report):
         return frame.reset_index()[KPI_COLUMNS]
 
     def notes(self) -> list[str]:
-        kinds = "all kinds" if self.kinds is None else ", ".join(self.kinds)
+        kinds = describe_kinds(self.kinds)
         return [
             f"leads: people created {self.period.describe()}; opportunities: created in it ({kinds}); "
             f"grouped by {self.grouping}",

@@ -1,5 +1,6 @@
 """Bulk loads on SQLite: a large touchpoint file from a source the store has never seen goes in with the
-touchpoint table's indexes dropped; they are rebuilt once, sorted, before the import commits.
+touchpoint table's indexes dropped, and with foreign keys checked once at the end instead of row by row (see
+`store.references`); the indexes are rebuilt once, sorted, before the import commits.
 
 Inserting into three B-trees row by row costs more than building two of them from sorted data at the end.
 Everything happens inside the import's one transaction: a failed import leaves the indexes as they were.
@@ -7,10 +8,12 @@ Everything happens inside the import's one transaction: a failed import leaves t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-__all__ = ["DeferredIndexes", "RepeatedIds", "worth_deferring"]
+__all__ = ["DeferredIndexes", "RepeatedIds", "estimated_rows", "worth_bulk_loading"]
 
 _MIN_ROWS = 200_000
 
@@ -19,13 +22,23 @@ class RepeatedIds(Exception):
     """The unique key could not be rebuilt: the file repeats an external id in different batches."""
 
 
-def worth_deferring(session: Session, table: str, expected_rows: int) -> bool:
-    """Whether rebuilding `table`'s indexes after the load is cheaper than keeping them: a large load that
-    at least doubles the table (SQLite only; PostgreSQL would lock the table against readers)."""
+def estimated_rows(path: Path) -> int:
+    """About how many lines a text file has, from the line length of its first MiB."""
+    with path.open("rb") as handle:
+        sample = handle.read(1 << 20)
+    return path.stat().st_size * sample.count(b"\n") // max(len(sample), 1)
+
+
+def worth_bulk_loading(session: Session, table: str, source: str, expected_rows: int) -> bool:
+    """Whether rebuilding `table`'s indexes after the load is cheaper than keeping them: a large load from a
+    source the table has no rows of, that at least doubles the table (SQLite only; PostgreSQL would lock the
+    table against readers)."""
     if session.get_bind().dialect.name != "sqlite" or expected_rows < _MIN_ROWS:
         return False
-    stored = session.connection().exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0
-    return expected_rows >= stored
+    connection = session.connection()
+    known = connection.exec_driver_sql(f"SELECT 1 FROM {table} WHERE source_system = ? LIMIT 1", (source,)).first()
+    stored = connection.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0
+    return known is None and expected_rows >= stored
 
 
 class DeferredIndexes:

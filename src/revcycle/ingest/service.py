@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from revcycle.cycle.model import Cycle
-from revcycle.ingest.bulk_load import DeferredIndexes, RepeatedIds, worth_deferring
+from revcycle.ingest.bulk_load import DeferredIndexes, RepeatedIds, estimated_rows, worth_bulk_loading
 from revcycle.ingest.columnar import ColumnBatch, NeedsRows, arrow_batches, convert_batch, supports_columnar
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import Plan, load_mapping, plan_for
@@ -108,7 +108,8 @@ class ImportService:
     def _import(
         self, job: _Job, pact: ActivePact, reader: SourceFile, *, columnar: bool, defer_indexes: bool = True
     ) -> ImportSummary:
-        with _cycle_collector_paused(), self.uow.begin() as session:
+        bulk = defer_indexes and columnar and self._worth_bulk_loading(job)
+        with _cycle_collector_paused(), self.uow.begin(bulk_load=bulk) as session:
             run = ImportRun(
                 kind=job.kind.value,
                 file=str(job.path),
@@ -128,18 +129,17 @@ class ImportService:
                 session, job.source, run.id, Cycle(pact.pact), f"import:{job.source}", job.now, pact.version_id
             )
             summary = ImportSummary(job.kind, str(job.path), job.source, run.id, ctx.counts)
+            indexes = DeferredIndexes(session, "touchpoint")
+            if bulk:
+                ctx.new_source = True
+                indexes.drop()
             convert = compile_plan(job.plan)
             optional = [fp.spec.name for fp in job.plan.fields if not fp.spec.required and fp.column]
             with _Report(job.report_dir / f"import-{run.id}-{job.kind.value}-problems.csv", str(job.path)) as report:
                 done = 0
-                indexes = DeferredIndexes(session, "touchpoint")
                 for batch, size in self._batches(job, reader, columnar):
                     if isinstance(batch, ColumnBatch):
                         self._write_columns(ctx, batch, convert, summary, optional, indexes)
-                        if defer_indexes and done == 0 and ctx.new_source and batch.raw.nbytes:
-                            expected = batch.size * reader.size // batch.raw.nbytes
-                            if worth_deferring(session, "touchpoint", expected):
-                                indexes.drop()
                     else:
                         self._write_rows(ctx, job.kind, batch, convert, summary, optional, indexes)
                     report.write(ctx.problems, summary, ctx.repo, run.id)
@@ -153,6 +153,12 @@ class ImportService:
             summary.report = report.path if report.count else None
             _close_run(session, run, ctx.counts, job.actor, job.now)
         return summary
+
+    def _worth_bulk_loading(self, job: _Job) -> bool:
+        """A large touchpoint file from a new source, into SQLite: decided before the import's transaction,
+        which then runs with the touchpoint indexes deferred and foreign keys checked once at the end."""
+        with self.uow.begin() as session:
+            return worth_bulk_loading(session, "touchpoint", job.source, estimated_rows(job.path))
 
     def _batches(self, job: _Job, reader: SourceFile, columnar: bool) -> Iterator[tuple[Any, int | None]]:
         if not columnar:

@@ -38,19 +38,48 @@ _COLUMNS = (
 )
 
 
-_REMEMBERED = 2_000_000  # ids kept between batches of one import (people, campaigns, users do not change in it)
+_REMEMBERED = 2_000_000  # keys kept between batches of one import (people, campaigns, users do not change in it)
 
 
-def _ids(ctx: Context, table: str, column: str, keys: list[Any]) -> dict[str, int]:
-    known = ctx.ids_seen.setdefault(f"{table}.{column}", {})
-    wanted = list({key for key in keys if key is not None and key not in known})
-    if len(known) + len(wanted) > _REMEMBERED:
-        known.clear()
-        wanted = list({key for key in keys if key is not None})
-    source = "" if column == "email" else "source_system = :source AND "
-    sql = f"SELECT {column}, id FROM {table} WHERE {source}{column} IN :values"
-    known.update(select_where_in(ctx.session, sql, wanted, source=ctx.source))
-    return known
+class _Lookup:
+    """Keys of one table.column already looked up in the store, and their ids, as arrays: a batch's column is
+    matched against them in Arrow (hashing in C), and only keys not seen before go to the database."""
+
+    def __init__(self) -> None:
+        self.keys: pa.Array = pa.array([], pa.string())
+        self.ids = np.empty(0, dtype=np.int64)
+
+    def forget(self) -> None:
+        """Start again empty (an import naming more keys than are worth keeping)."""
+        self.keys, self.ids = pa.array([], pa.string()), np.empty(0, dtype=np.int64)
+
+    def ids_of(self, ctx: Context, table: str, column: str, values: pa.Array) -> pa.Array:
+        """Each value's id (int64), null where the value is empty or the store has no such key."""
+        found = pc.index_in(values, value_set=self.keys)
+        unseen = pc.unique(pc.filter(values, pc.and_(pc.is_null(found), pc.is_valid(values))))
+        if len(unseen):
+            if len(self.keys) + len(unseen) > _REMEMBERED:
+                self.forget()
+                unseen = pc.unique(values.drop_null())
+            source = "" if column == "email" else "source_system = :source AND "
+            rows = select_where_in(
+                ctx.session, f"SELECT {column}, id FROM {table} WHERE {source}{column} IN :values",
+                unseen.to_pylist(), source=ctx.source,
+            )
+            if rows:
+                keys, ids = zip(*rows, strict=True)
+                self.keys = pa.concat_arrays([self.keys, pa.array(keys, pa.string())])
+                self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
+            found = pc.index_in(values, value_set=self.keys)
+        return pc.take(pa.array(self.ids), found)
+
+
+def _ids(ctx: Context, batch: ColumnBatch, name: str, table: str, column: str) -> pa.Array:
+    """The ids the batch's `name` column refers to (null where it is empty, or where the file lacks it)."""
+    if name not in batch.columns:
+        return pa.nulls(batch.size, pa.int64())
+    lookup = ctx.ids_seen.setdefault(f"{table}.{column}", _Lookup())
+    return lookup.ids_of(ctx, table, column, batch.columns[name])
 
 
 def _list(batch: ColumnBatch, name: str) -> list[Any]:
@@ -77,24 +106,19 @@ def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
     }
     if any(found[2] == ctx.run_id for found in existing.values()):
         raise NeedsRows("an id repeated from an earlier batch")
-    person_keys = _list(batch, "person_external_id")
-    by_key = _ids(ctx, "person", "external_id", person_keys)
-    if _filled(batch, "person_email"):
-        person_emails = _list(batch, "person_email")
-        by_email = _ids(ctx, "person", "email", person_emails)
-        people = [by_key.get(k) if k is not None else by_email.get(e)
-                  for k, e in zip(person_keys, person_emails, strict=True)]
-    else:
-        people = [by_key.get(k) for k in person_keys]
-    found = {name: _ids(ctx, table, "external_id", _list(batch, name))
+    people = _ids(ctx, batch, "person_external_id", "person", "external_id")
+    if _filled(batch, "person_email"):  # the person's key when given, else their email
+        by_email = _ids(ctx, batch, "person_email", "person", "email")
+        keys = batch.columns.get("person_external_id")
+        people = by_email if keys is None else pc.if_else(pc.is_valid(keys), people, by_email)
+    found = {name: _ids(ctx, batch, name, table, "external_id")
              for name, table in (("campaign_external_id", "campaign"), ("user_external_id", "app_user"))
              if _filled(batch, name)}
-    if None in people or any(
-        not set(batch.columns[name].drop_null().unique().to_pylist()) <= known.keys() for name, known in found.items()
-    ):
+    if people.null_count or any(ids.null_count > batch.columns[name].null_count for name, ids in found.items()):
         raise NeedsRows("unknown references: the row path names each")
-    campaigns, users = found.get("campaign_external_id", {}), found.get("user_external_id", {})
-    _write(ctx, batch, ext, existing, people, campaigns, users)
+    campaigns, users = (found[name].to_pylist() if name in found else None
+                        for name in ("campaign_external_id", "user_external_id"))
+    _write(ctx, batch, ext, existing, people.to_numpy(), campaigns, users)
 
 
 def _write(
@@ -102,19 +126,17 @@ def _write(
     batch: ColumnBatch,
     ext: list[str],
     existing: dict[str, Any],
-    people: list[Any],
-    campaigns: dict[str, int],
-    users: dict[str, int],
+    people: np.ndarray[Any, Any],
+    campaigns: list[int | None] | None,
+    users: list[int | None] | None,
 ) -> None:
     stored = _stored_times(ctx, batch)
     empty = [None] * batch.size
     named = {
-        "person_id": people,
+        "person_id": people.tolist(),
         **{name: _list(batch, name) if _filled(batch, name) else empty for name in _COLUMNS},
-        "campaign_id": [campaigns.get(k) if k else None for k in _list(batch, "campaign_external_id")]
-        if _filled(batch, "campaign_external_id") else empty,
-        "user_id": [users.get(k) if k else None for k in _list(batch, "user_external_id")]
-        if _filled(batch, "user_external_id") else empty,
+        "campaign_id": campaigns if campaigns is not None else empty,
+        "user_id": users if users is not None else empty,
     }
     columns = list(named.values())
     kept = [name for name, values in named.items() if values is not empty]  # a column empty in the whole batch
@@ -175,13 +197,13 @@ def _insert(ctx: Context, columns: list[str], rows: list[Any]) -> None:
 
 
 def _first_touches(
-    people: list[Any], times: pa.Array, rows: Sequence[int], settled: set[int]
+    people: np.ndarray[Any, Any], times: pa.Array, rows: Sequence[int], settled: set[int]
 ) -> tuple[list[int], dict[int, datetime]]:
     """The people with new touches in the batch, and the earliest new touch of each one not yet `settled`
     (sorted in numpy; times are made Python datetimes only for those)."""
     if not len(rows):
         return [], {}
-    who = np.asarray(people, dtype=np.int64)
+    who = people
     when = pc.cast(times, pa.int64()).to_numpy(zero_copy_only=False)
     if not isinstance(rows, range):
         chosen = np.asarray(rows, dtype=np.int64)

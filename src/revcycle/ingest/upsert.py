@@ -48,7 +48,7 @@ class Context:
     created: set[int] = field(default_factory=set)  # people this import created: scored, not moved by scoring
     left_accounts: set[int] = field(default_factory=set)  # someone left: the account alone is rescored
     settled: set[int] = field(default_factory=set)  # people no touch of this import can move any more
-    ids_seen: dict[str, dict[str, int]] = field(default_factory=dict)  # look-ups already made, by table.column
+    ids_seen: dict[str, Any] = field(default_factory=dict)  # look-ups already made, by table.column
     new_source: bool | None = None  # touchpoints: no row of this source was stored before (no ids to look up)
 
     def __post_init__(self) -> None:

@@ -50,7 +50,7 @@ def timestamp_param(session: Session, value: datetime | None) -> Any:
         return None
     naive = value.astimezone(UTC).replace(tzinfo=None)
     if _dialect(session) == "sqlite":
-        return naive.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return naive.isoformat(" ", "microseconds")  # SQLAlchemy's form; many times faster than strftime
     return naive
 
 

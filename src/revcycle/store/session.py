@@ -11,11 +11,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from revcycle.errors import StoreError
+from revcycle.store.references import check_added_rows, mark_tables
 
 __all__ = ["UnitOfWork", "check_revision", "make_engine", "upgrade"]
 
@@ -38,6 +39,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses at most the last commit
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk imports touch many index pages
     cursor.close()
+
+
+def _checked_again(connection: Connection) -> None:
+    """Foreign keys back on before the connection goes back to the pool; a connection that cannot be put
+    right is thrown away rather than handed to the next transaction."""
+    try:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+        if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 1:
+            raise StoreError("foreign keys could not be switched back on")
+        connection.commit()
+    except Exception:
+        connection.invalidate()
+        raise
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -76,7 +92,23 @@ class UnitOfWork:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
-    def begin(self) -> Iterator[Session]:
-        """A session in a transaction, committed when the block ends and rolled back if it raises."""
-        with self._sessions() as session, session.begin():
-            yield session
+    def begin(self, *, bulk_load: bool = False) -> Iterator[Session]:
+        """A session in a transaction, committed when the block ends and rolled back if it raises.
+
+        `bulk_load` (SQLite): foreign keys are checked once, over every row the transaction added, just before
+        it commits, instead of as each row is written (see `references`). Elsewhere it changes nothing."""
+        if not bulk_load or self.engine.dialect.name != "sqlite":
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with self.engine.connect() as connection:
+            try:
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # taken only outside a transaction: the
+                marks = mark_tables(connection)  # driver sends BEGIN before the first write, not before these
+                connection.commit()  # so this ends SQLAlchemy's side only, and the session begins its own
+                with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                    yield session
+                    session.flush()
+                    check_added_rows(connection, marks)
+            finally:
+                _checked_again(connection)

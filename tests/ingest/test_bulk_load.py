@@ -140,3 +140,28 @@ def test_a_repeated_id_in_a_new_sources_later_batch_is_reported_on_every_backend
         assert connection.execute(text("SELECT count(*) FROM touchpoint")).scalar() == 79
         channel = connection.execute(text("SELECT channel FROM touchpoint WHERE external_id = 't5'")).scalar()
     assert channel == "paid_search"  # the first copy stays
+
+
+@pytest.mark.parametrize("read_all", [False, True])
+def test_people_are_found_by_key_or_email_whether_looked_up_or_read_all_at_once(
+    store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_all: bool
+) -> None:
+    """A first batch naming many people reads every person's key at once; either way the same people are found,
+    by external id or else by email, and a row naming nobody known is rejected by line."""
+    from revcycle.ingest import touchpoints_fast
+
+    monkeypatch.setattr(touchpoints_fast, "_READ_ALL", 1 if read_all else 10**9)
+    service = ImportService(store.uow, column_batch_size=25)
+    service.run(Kind.PEOPLE, _people(tmp_path), actor="test", now=NOW, report_dir=tmp_path)
+    rows = [{"external_id": f"t{i}", "person_external_id": f"p{i % PEOPLE}" if i % 3 else "",
+             "person_email": "" if i % 3 else f"person{i % PEOPLE}@firm{i % PEOPLE % 7}.example",
+             "type": "page_view", "occurred_at": f"2025-02-{1 + i % 28:02d}T10:00:00Z"} for i in range(60)]
+    rows[40]["person_external_id"] = "nobody"
+    summary = service.run(Kind.TOUCHPOINTS, write_csv(tmp_path / "touches.csv", rows), actor="test", now=NOW,
+                          report_dir=tmp_path)
+    assert (summary.counts.inserted, summary.counts.rejected) == (59, 1)
+    assert (summary.problems[0].line, summary.problems[0].column) == (42, "person_external_id")
+    with store.engine.connect() as connection:
+        pairs = connection.execute(text(
+            "SELECT t.external_id, p.external_id FROM touchpoint t JOIN person p ON p.id = t.person_id")).all()
+    assert sorted(pairs) == sorted((f"t{i}", f"p{i % PEOPLE}") for i in range(60) if i != 40)

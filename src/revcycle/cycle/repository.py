@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from revcycle.cycle.model import StageMoved
 from revcycle.cycle.tables import Opportunity, OpportunityContact, Person, StageChange, Touchpoint
 from revcycle.store.base import utc
-from revcycle.store.bulk import execute_many, insert_rows, select_where_in, timestamp_param
+from revcycle.store.bulk import execute_many, insert_rows, select_where_in, timestamp_params
 
 __all__ = ["CycleRepository"]
 
@@ -63,7 +63,7 @@ class CycleRepository:
         if not moves:
             return
         moves = sorted(moves, key=lambda move: move[0])
-        stored = {id(m): timestamp_param(self.session, m.at) for _, m, _ in moves}
+        stored = timestamp_params(self.session, (m.at for _, m, _ in moves))
         insert_rows(
             self.session,
             "stage_change",
@@ -73,7 +73,7 @@ class CycleRepository:
                     pid,
                     m.from_stage,
                     m.to_stage,
-                    stored[id(m)],
+                    stored[m.at],
                     m.actor,
                     m.reason,
                     m.kind.value,
@@ -89,7 +89,7 @@ class CycleRepository:
         execute_many(
             self.session,
             "UPDATE person SET stage = ?, stage_entered_at = ? WHERE id = ?",
-            [(m.to_stage, stored[id(m)], pid) for pid, m in last.items()],
+            [(m.to_stage, stored[m.at], pid) for pid, m in last.items()],
         )
 
     def find_person(self, key: str) -> Person | None:
@@ -132,3 +132,4 @@ class CycleRepository:
             .group_by(Touchpoint.person_id)
         )
         return {pid: at for pid, at in self.session.execute(query)}
+

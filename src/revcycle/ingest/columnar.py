@@ -96,7 +96,8 @@ def supports_columnar(plan: Plan) -> bool:
 
 def arrow_batches(path: Path, header: list[str], rows_per_batch: int) -> Iterator[tuple[pa.RecordBatch, int]]:
     """Stream a CSV as string batches of about `rows_per_batch` rows, with each batch's first line number."""
-    read = arrow_csv.ReadOptions(block_size=1 << 22, use_threads=True)
+    # one thread: the reader keeps ahead of the writer with one core, and more would take the writer's core
+    read = arrow_csv.ReadOptions(block_size=1 << 22, use_threads=False)
     convert = arrow_csv.ConvertOptions(
         column_types=dict.fromkeys(header, pa.string()),
         null_values=[""],
@@ -167,7 +168,7 @@ def _digests(columns: dict[str, pa.Array], size: int) -> list[str]:
         parts.append(pc.fill_null(pc.cast(values, pa.string()), "\x00"))
     if not parts:
         return [hashlib.md5(b"", usedforsecurity=False).hexdigest()[:16]] * size
-    # md5 in DuckDB: threads, and no Python per row (the writer thread keeps the interpreter meanwhile)
+    # md5 in DuckDB: no Python per row (the writer thread keeps the interpreter meanwhile)
     joined = pa.table({"text": pc.binary_join_element_wise(*parts, "\x1f")})
     with _HASHING:
         connection = _duckdb()
@@ -186,7 +187,7 @@ _CONNECTION: list[duckdb.DuckDBPyConnection] = []
 def _duckdb() -> duckdb.DuckDBPyConnection:
     """The process's in-memory DuckDB connection (opening one costs about 15 ms: once, not per import)."""
     if not _CONNECTION:
-        _CONNECTION.append(duckdb.connect())
+        _CONNECTION.append(duckdb.connect(config={"threads": 1}))  # hashing keeps ahead of the writer on one core
     return _CONNECTION[0]
 
 

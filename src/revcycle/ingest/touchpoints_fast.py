@@ -39,39 +39,53 @@ _COLUMNS = (
 
 
 _REMEMBERED = 2_000_000  # keys kept between batches of one import (people, campaigns, users do not change in it)
+_READ_ALL = 10_000  # a first batch naming this many keys reads every key of the table (if it has no more than
+# _REMEMBERED): one scan instead of a look-up per key
 
 
 class _Lookup:
     """Keys of one table.column already looked up in the store, and their ids, as arrays: a batch's column is
-    matched against them in Arrow (hashing in C), and only keys not seen before go to the database."""
+    matched against them in Arrow (hashing in C), and only keys not seen before go to the database. When the
+    first batch names many keys, and the table is not too large, every key is read at once instead."""
 
     def __init__(self) -> None:
         self.keys: pa.Array = pa.array([], pa.string())
         self.ids = np.empty(0, dtype=np.int64)
-
-    def forget(self) -> None:
-        """Start again empty (an import naming more keys than are worth keeping)."""
-        self.keys, self.ids = pa.array([], pa.string()), np.empty(0, dtype=np.int64)
+        self.complete = False  # every key of the table (for this source) is here
 
     def ids_of(self, ctx: Context, table: str, column: str, values: pa.Array) -> pa.Array:
         """Each value's id (int64), null where the value is empty or the store has no such key."""
         found = pc.index_in(values, value_set=self.keys)
         unseen = pc.unique(pc.filter(values, pc.and_(pc.is_null(found), pc.is_valid(values))))
-        if len(unseen):
-            if len(self.keys) + len(unseen) > _REMEMBERED:
-                self.forget()
-                unseen = pc.unique(values.drop_null())
+        if len(unseen) and not self.complete:
             source = "" if column == "email" else "source_system = :source AND "
-            rows = select_where_in(
-                ctx.session, f"SELECT {column}, id FROM {table} WHERE {source}{column} IN :values",
-                unseen.to_pylist(), source=ctx.source,
-            )
-            if rows:
-                keys, ids = zip(*rows, strict=True)
-                self.keys = pa.concat_arrays([self.keys, pa.array(keys, pa.string())])
-                self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
+            if not len(self.keys) and len(unseen) >= _READ_ALL:
+                self.complete = self._read_all(ctx, table, column, source)
+            if not self.complete:
+                if len(self.keys) + len(unseen) > _REMEMBERED:
+                    self.keys, self.ids = pa.array([], pa.string()), np.empty(0, dtype=np.int64)
+                    unseen = pc.unique(values.drop_null())
+                self._add(select_where_in(
+                    ctx.session, f"SELECT {column}, id FROM {table} WHERE {source}{column} IN :values",
+                    unseen.to_pylist(), source=ctx.source,
+                ))
             found = pc.index_in(values, value_set=self.keys)
         return pc.take(pa.array(self.ids), found)
+
+    def _read_all(self, ctx: Context, table: str, column: str, source: str) -> bool:
+        where = f"WHERE {source}{column} IS NOT NULL"
+        params = {"source": ctx.source} if source else {}
+        size = ctx.session.execute(text(f"SELECT count(*) FROM {table} {where}"), params).scalar() or 0
+        if size > _REMEMBERED:
+            return False
+        self._add(ctx.session.execute(text(f"SELECT {column}, id FROM {table} {where}"), params).all())
+        return True
+
+    def _add(self, rows: Sequence[Any]) -> None:
+        if rows:
+            keys, ids = zip(*rows, strict=True)
+            self.keys = pa.concat_arrays([self.keys, pa.array(keys, pa.string())])
+            self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
 
 
 def _ids(ctx: Context, batch: ColumnBatch, name: str, table: str, column: str) -> pa.Array:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-__all__ = ["execute_many", "insert_rows", "select_where_in", "timestamp_param"]
+__all__ = ["execute_many", "insert_rows", "select_where_in", "timestamp_param", "timestamp_params"]
 
 
 def _dialect(session: Session) -> str:
@@ -46,12 +46,18 @@ def select_where_in(
 
 def timestamp_param(session: Session, value: datetime | None) -> Any:
     """A UTC instant in the form the column stores it (see `UtcDateTime`), for driver-level statements."""
-    if value is None:
-        return None
+    return None if value is None else _stored(value, _dialect(session) == "sqlite")
+
+
+def timestamp_params(session: Session, values: Iterable[datetime]) -> dict[datetime, Any]:
+    """Many instants in stored form, by instant (the dialect looked up once, each distinct instant done once)."""
+    sqlite = _dialect(session) == "sqlite"
+    return {value: _stored(value, sqlite) for value in set(values)}
+
+
+def _stored(value: datetime, sqlite: bool) -> Any:
     naive = value.astimezone(UTC).replace(tzinfo=None)
-    if _dialect(session) == "sqlite":
-        return naive.isoformat(" ", "microseconds")  # SQLAlchemy's form; many times faster than strftime
-    return naive
+    return naive.isoformat(" ", "microseconds") if sqlite else naive  # SQLAlchemy's text form on SQLite
 
 
 def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -11,9 +11,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as arrow_csv
@@ -22,6 +21,9 @@ from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import Plan
 from revcycle.ingest.model import CellError, converter_for
 from revcycle.ingest.readers import RawRow
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["ColumnBatch", "NeedsRows", "arrow_batches", "convert_batch", "stored_text", "supports_columnar"]
 
@@ -187,6 +189,8 @@ _CONNECTION: list[duckdb.DuckDBPyConnection] = []
 def _duckdb() -> duckdb.DuckDBPyConnection:
     """The process's in-memory DuckDB connection (opening one costs about 15 ms: once, not per import)."""
     if not _CONNECTION:
+        import duckdb  # here: commands that hash no rows (most of them) do not load it
+
         _CONNECTION.append(duckdb.connect(config={"threads": 1}))  # hashing keeps ahead of the writer on one core
     return _CONNECTION[0]
 

@@ -25,7 +25,21 @@ from tests.ingest.helpers import write_csv
 from tests.scoring.conftest import import_file, stored
 
 
-def test_incremental_and_full_scoring_agree_exactly_on_the_same_history(simulated: Store) -> None:
+@pytest.fixture(params=["in one pass", "person by person"])
+def touch_reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How an import reads the touches of the people it rescores: the whole table once, or through the index."""
+    from revcycle.scoring import repository
+
+    if request.param == "in one pass":
+        monkeypatch.setattr(repository, "_ONE_PASS_SHARE", 0.0)
+    else:
+        monkeypatch.setattr(repository, "_ONE_PASS_AT_MOST", -1)
+    return str(request.param)
+
+
+def test_incremental_and_full_scoring_agree_exactly_however_imports_read_the_touches(
+    touch_reading: str, simulated: Store
+) -> None:
     incremental = stored(simulated)
     assert len(incremental["scores"]) > 250 and len(incremental["hits"]) > 500
     summary = ScoringService(simulated.uow, batch_size=97).rescore(now=NOW, actor="test")

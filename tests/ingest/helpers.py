@@ -35,7 +35,8 @@ def write_jsonl(path: Path, lines: list[Any]) -> Path:
 
 def run_import(store: Store, kind: str, path: Path, **options: Any) -> ImportSummary:
     """Import one file through the service the CLI uses."""
-    return ImportService(store.uow, batch_size=options.pop("batch_size", 3)).run(
+    sizes = {"batch_size": options.pop("batch_size", 3), "column_batch_size": options.pop("column_batch_size", 50_000)}
+    return ImportService(store.uow, **sizes).run(
         Kind(kind), path, actor="test", now=NOW, report_dir=path.parent / "reports", **options
     )
 

@@ -313,3 +313,32 @@ def test_a_lifecycle_rule_with_a_condition_moves_only_the_people_meeting_it(stor
     with store.uow.begin() as session:
         stages = {key: stage for key, stage in session.execute(select(Person.external_id, Person.stage))}
     assert (stages["p1"], stages["p3"]) == ("engaged", "known")  # a VP moves; the director does not
+
+
+@pytest.mark.parametrize(("kind", "fmt"), [("touchpoints", "csv"), ("touchpoints", "jsonl"), ("accounts", "csv"),
+                                           ("people", "csv")])
+def test_an_id_repeated_in_a_later_batch_is_rejected_even_when_its_first_copy_left_the_store_unchanged(
+    store: Store, tmp_path: Path, kind: str, fmt: str
+) -> None:
+    """Re-importing a file whose id comes twice: the first copy equals the stored row and writes nothing, so the
+    second copy, with other values, must be reported as a repeat rather than taken as an update (last copy wins).
+    Batches of 3 rows put the two copies in different batches; CSV touchpoints take the columnar path."""
+    _seed(store, tmp_path)
+    rows = {
+        "touchpoints": [{"external_id": f"t{i}", "person_email": "ada@acme.com", "type": "page_view",
+                         "channel": "organic", "occurred_at": f"2025-02-0{i}T09:00:00Z"} for i in range(1, 8)],
+        "accounts": [{"external_id": f"a{i}", "name": f"Firm {i}", "domain": f"firm{i}.example"} for i in range(3, 10)],
+        "people": [{"external_id": f"p{i}", "email": f"person{i}@firm.example", "first_name": "Ann",
+                    "created_at": "2025-01-02T10:00:00Z"} for i in range(3, 10)],
+    }[kind]
+    write = write_csv if fmt == "csv" else write_jsonl
+    run_import(store, kind, write(tmp_path / f"first.{fmt}", rows), column_batch_size=3)
+    before = dump(store)
+    again = [*rows, {**rows[1], **({"channel": "email"} if kind == "touchpoints" else
+                                   {"name": "Renamed"} if kind == "accounts" else {"first_name": "Renamed"})}]
+    summary = run_import(store, kind, write(tmp_path / f"again.{fmt}", again), column_batch_size=3)
+    assert (summary.counts.inserted, summary.counts.updated, summary.counts.rejected) == (0, 0, 1)
+    line = len(again) + (1 if fmt == "csv" else 0)  # CSV lines count the header
+    assert [(p.line, p.column) for p in summary.problems] == [(line, "external_id")]
+    assert "appears earlier in this file" in summary.problems[0].message
+    assert dump(store) == before

@@ -9,7 +9,7 @@ from revcycle.cycle.model import StageMoved
 from revcycle.cycle.tables import Account, AppUser, Person
 from revcycle.errors import InvalidTransition
 from revcycle.ingest.rows import Converted
-from revcycle.ingest.upsert import Context, dedupe
+from revcycle.ingest.upsert import Context, dedupe, repeated
 
 __all__ = ["write_people"]
 
@@ -25,8 +25,12 @@ def write_people(ctx: Context, batch: list[Converted]) -> None:
     accounts = ctx.repo.ids(Account.__table__, ctx.source, (row.values.get("account_external_id") for row in rows))
     domains = ctx.repo.accounts_by_domain(_domain(row.values.get("email")) for row in rows)
     owners = ctx.repo.ids(AppUser.__table__, ctx.source, (row.values.get("owner_external_id") for row in rows))
+    earlier = ctx.unchanged.among([row.values["external_id"] for row in rows
+                                   if (found := existing.get(row.values["external_id"])) is not None
+                                   and found[1] != row.row_hash])
     inserts: list[tuple[Converted, dict[str, Any], StageMoved]] = []
     updates: list[tuple[Converted, dict[str, Any]]] = []
+    unchanged: list[str] = []
     emails_in_batch: dict[str, int] = {}
     for row in rows:
         v = row.values
@@ -57,15 +61,13 @@ def write_people(ctx: Context, batch: list[Converted]) -> None:
                 inserts.append((row, values, move))
         elif found[1] == row.row_hash:
             ctx.counts.unchanged += 1
-        elif found[2] == ctx.run_id and existing.get(v["external_id"]):
-            ctx.reject(
-                row.line,
-                "external_id",
-                f'external_id "{v["external_id"]}" appears earlier in this file '
-                "with different values (an id may appear once per file)",
-            )
+            if existing.get(v["external_id"]):
+                unchanged.append(v["external_id"])
+        elif existing.get(v["external_id"]) and (found[2] == ctx.run_id or v["external_id"] in earlier):
+            ctx.reject(row.line, "external_id", repeated(v["external_id"]))
         else:
             updates.append((row, {**values, "id": found[0]}))
+    ctx.unchanged.add(unchanged)
     _insert(ctx, inserts)
     _update(ctx, updates)
 

@@ -148,6 +148,7 @@ class ImportService:
                         job.progress(min(done, reader.size), reader.size)
                 if indexes.dropped:
                     indexes.rebuild()
+                ctx.unchanged.drop()
                 _score(ctx)
                 report.write(ctx.problems, summary, ctx.repo, run.id)
             summary.report = report.path if report.count else None

@@ -118,7 +118,7 @@ def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
             source=ctx.source,
         )
     }
-    if any(found[2] == ctx.run_id for found in existing.values()):
+    if any(found[2] == ctx.run_id for found in existing.values()) or _seen_unchanged(ctx, ext, existing, batch):
         raise NeedsRows("an id repeated from an earlier batch")
     people = _ids(ctx, batch, "person_external_id", "person", "external_id")
     if _filled(batch, "person_email"):  # the person's key when given, else their email
@@ -163,11 +163,13 @@ def _write(
         fresh = range(len(ext))
         inserts = list(zip(repeat(ctx.source), ext, digests, repeat(ctx.run_id), *given, stored))
     updates = []
+    unchanged = []
     position = {key: i for i, key in enumerate(ext)} if existing else {}
     for key, (id_, digest, _run, _person) in existing.items():
         i = position[key]
         if digest == digests[i]:
             ctx.counts.unchanged += 1
+            unchanged.append(key)
             continue
         updates.append(
             dict(zip(("person_id", *_COLUMNS, "campaign_id", "user_id"), (c[i] for c in columns), strict=True))
@@ -176,6 +178,7 @@ def _write(
         )
     _insert(ctx, kept, inserts)
     ctx.repo.update(Touchpoint, updates)
+    ctx.unchanged.add(unchanged)
     ctx.counts.inserted += len(inserts)
     ctx.counts.updated += len(updates)
     touched, first = _first_touches(people, batch.columns["occurred_at"], fresh, ctx.settled)
@@ -183,6 +186,14 @@ def _write(
     ctx.touch(touched)
     ctx.touch(update["person_id"] for update in updates)
     ctx.touch(found[3] for key, found in existing.items() if found[1] != digests[position[key]])  # a touch moved
+
+
+def _seen_unchanged(ctx: Context, ext: list[str], existing: dict[str, Any], batch: ColumnBatch) -> bool:
+    """Whether a stored row this batch would change was found unchanged earlier in this import: the file
+    repeats its id, which the row path rejects by line."""
+    changed = [key for key, digest in zip(ext, batch.digests, strict=True)
+               if key in existing and existing[key][1] != digest]
+    return bool(ctx.unchanged.among(changed))
 
 
 def _filled(batch: ColumnBatch, name: str) -> bool:

@@ -14,9 +14,10 @@ from revcycle.cycle.model import Cycle
 from revcycle.cycle.repository import CycleRepository
 from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem
+from revcycle.ingest.unchanged import UnchangedIds
 from revcycle.store.base import Base
 
-__all__ = ["Context", "Counts", "Written", "dedupe", "upsert"]
+__all__ = ["Context", "Counts", "Written", "dedupe", "repeated", "upsert"]
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Context:
     def __post_init__(self) -> None:
         self.repo = IngestRepository(self.session)
         self.cycle_repo = CycleRepository(self.session)
+        self.unchanged = UnchangedIds(self.session)  # ids found identical to the store earlier in this import
 
     def touch(self, person_ids: Iterable[int | None]) -> None:
         """Mark people whose scores this import changes; they are rescored once, before the import commits."""
@@ -78,6 +80,11 @@ class Written:
     values: dict[str, Any]
     id: int
     new: bool
+
+
+def repeated(key: str) -> str:
+    """Why a row whose id came earlier in the file, with other values, is rejected."""
+    return f'external_id "{key}" appears earlier in this file with different values (an id may appear once per file)'
 
 
 def dedupe(ctx: Context, batch: list[Converted]) -> list[Converted]:
@@ -106,26 +113,28 @@ def upsert(
     """Insert new rows and update changed ones (matched by external id); identical rows are left alone."""
     table: Table = model.__table__  # type: ignore[assignment]
     existing = ctx.repo.existing(table, ctx.source, [row.values["external_id"] for row, _ in items])
+    earlier = ctx.unchanged.among([row.values["external_id"] for row, _ in items
+                                   if (found := existing.get(row.values["external_id"])) is not None
+                                   and found[1] != row.row_hash])
     inserts: list[tuple[Converted, dict[str, Any]]] = []
     written: list[Written] = []
     updates: list[dict[str, Any]] = []
+    unchanged: list[str] = []
     for row, values in items:
+        key = row.values["external_id"]
         stamped = {**values, "row_hash": row.row_hash, "import_run_id": ctx.run_id, "attributes": row.attributes}
-        found = existing.get(row.values["external_id"])
+        found = existing.get(key)
         if found is None:
-            inserts.append((row, {**stamped, "source_system": ctx.source, "external_id": row.values["external_id"]}))
+            inserts.append((row, {**stamped, "source_system": ctx.source, "external_id": key}))
         elif found[1] == row.row_hash:
             ctx.counts.unchanged += 1
-        elif found[2] == ctx.run_id:
-            ctx.reject(
-                row.line,
-                "external_id",
-                f'external_id "{row.values["external_id"]}" appears earlier '
-                "in this file with different values (an id may appear once per file)",
-            )
+            unchanged.append(key)
+        elif found[2] == ctx.run_id or key in earlier:
+            ctx.reject(row.line, "external_id", repeated(key))
         else:
             updates.append({**stamped, "id": found[0]})
             written.append(Written(row, values, found[0], new=False))
+    ctx.unchanged.add(unchanged)
     ids = ctx.repo.insert(table, [values for _, values in inserts], returning=returning)
     ctx.repo.update(model, updates)
     ctx.counts.inserted += len(inserts)

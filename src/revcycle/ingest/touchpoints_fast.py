@@ -38,9 +38,10 @@ _COLUMNS = (
 )
 
 
-_REMEMBERED = 2_000_000  # keys kept between batches of one import (people, campaigns, users do not change in it)
-_READ_ALL = 10_000  # a first batch naming this many keys reads every key of the table (if it has no more than
-# _REMEMBERED): one scan instead of a look-up per key
+# Keys kept between batches of one import (people, campaigns and users do not change in it); a first batch
+# naming _READ_ALL keys or more reads every key of the table at once (when it has no more than _REMEMBERED).
+_REMEMBERED = 2_000_000
+_READ_ALL = 10_000
 
 
 class _Lookup:

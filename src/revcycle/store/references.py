@@ -61,17 +61,15 @@ def check_added_rows(connection: Connection, marks: ReferenceMarks) -> None:
     Each distinct value is looked up once (a table's index on the column gives them sorted)."""
     for table, references in marks.references.items():
         for reference in references:
-            named = ", ".join(f'"{column}"' for column in reference.columns)
             values = [f"v{i}" for i in range(len(reference.columns))]
+            picked = ", ".join(f'"{column}" AS {v}' for column, v in zip(reference.columns, values, strict=True))
             filled = " AND ".join(f"{value} IS NOT NULL" for value in values)
             matched = " AND ".join(
                 f'p."{parent}" = {value}' for value, parent in zip(values, reference.parent_columns, strict=True)
             )
             found = connection.exec_driver_sql(
-                f"SELECT {', '.join(values)} FROM (SELECT DISTINCT "
-                f"{', '.join(f'{c} AS {v}' for c, v in zip(named.split(', '), values, strict=True))} "
-                f'FROM "{table}" WHERE rowid > ?) WHERE {filled} '
-                f'AND NOT EXISTS (SELECT 1 FROM "{reference.parent}" AS p WHERE {matched}) LIMIT 1',
+                f'SELECT {", ".join(values)} FROM (SELECT DISTINCT {picked} FROM "{table}" WHERE rowid > ?) '
+                f'WHERE {filled} AND NOT EXISTS (SELECT 1 FROM "{reference.parent}" AS p WHERE {matched}) LIMIT 1',
                 (marks.last_rowid[table],),
             ).first()
             if found is not None:

@@ -64,3 +64,23 @@ def test_sqlite_checks_row_by_row_again_after_a_bulk_load(sqlite_url: str) -> No
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert _people(store) == 1
     engine.dispose()
+
+
+def test_a_reference_of_several_columns_is_checked_as_a_whole(tmp_path: Any) -> None:
+    """The schema has none today; a later migration may add one, and the check must still hold."""
+    from sqlalchemy import create_engine
+
+    from revcycle.store.references import check_added_rows, mark_tables
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'pairs.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE parent (a INTEGER, b INTEGER, PRIMARY KEY (a, b))")
+        connection.exec_driver_sql("CREATE TABLE child (x INTEGER, y INTEGER, FOREIGN KEY (x, y) REFERENCES parent)")
+        connection.exec_driver_sql("INSERT INTO parent VALUES (1, 1), (1, 2)")
+        marks = mark_tables(connection)
+        connection.exec_driver_sql("INSERT INTO child VALUES (1, 1), (1, 2), (NULL, 5)")
+        check_added_rows(connection, marks)  # every pair has its parent; a pair with an empty part refers to none
+        connection.exec_driver_sql("INSERT INTO child VALUES (2, 1)")
+        with pytest.raises(StoreError, match=r"^child.x, y = 2, 1 names no parent"):
+            check_added_rows(connection, marks)
+    engine.dispose()

@@ -40,13 +40,14 @@ def mark_tables(connection: Connection) -> ReferenceMarks:
     ).scalars().all()
     references: dict[str, list[_Reference]] = {}
     for table in tables:
-        keys: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+        keys: dict[int, list[tuple[str, str, str | None]]] = defaultdict(list)
         for row in connection.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")'):
             key_id, parent, column, parent_column = row[0], row[2], row[3], row[4]
-            keys[key_id].append((parent, column, parent_column or "rowid"))
+            keys[key_id].append((parent, column, parent_column))
         if keys:
             references[table] = [
-                _Reference(tuple(c for _, c, _ in parts), parts[0][0], tuple(p for _, _, p in parts))
+                _Reference(tuple(c for _, c, _ in parts), parts[0][0],
+                           tuple(str(p) for _, _, p in parts) if parts[0][2] else _primary_key(connection, parts[0][0]))
                 for parts in keys.values()
             ]
     last = {
@@ -54,6 +55,12 @@ def mark_tables(connection: Connection) -> ReferenceMarks:
         for table in references
     }
     return ReferenceMarks(references, last)
+
+
+def _primary_key(connection: Connection, table: str) -> tuple[str, ...]:
+    """The columns a reference naming only the table points at: its primary key (the rowid if it declares none)."""
+    columns = sorted((row[5], row[1]) for row in connection.exec_driver_sql(f'PRAGMA table_info("{table}")') if row[5])
+    return tuple(name for _, name in columns) or ("rowid",)
 
 
 def check_added_rows(connection: Connection, marks: ReferenceMarks) -> None:

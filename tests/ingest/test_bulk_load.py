@@ -106,6 +106,8 @@ def test_an_id_repeated_in_another_batch_of_a_bulk_load_is_reported_as_a_row_by_
     assert [(p.line, p.column) for p in summary.problems] == [(p.line, p.column) for p in expected.problems]
     assert [p.line for p in summary.problems] == [102, 112]
     assert all("appears earlier" in p.message for p in summary.problems)
+    assert [note.split(":")[0] for note in summary.notes] == ["an external id appears in two parts of the file"]
+    assert not expected.notes
     reports = list(bulk.folder.glob("import-*-touchpoints-problems.csv"))  # the undone first try left none
     assert reports == [summary.report] and reports[0].read_text().count("appears earlier") == 2
     assert bulk.dump() == rows.dump()

@@ -78,6 +78,8 @@ def show_summary(summary: ImportSummary, *, empties: bool = True) -> None:
         f"[red]{c.rejected} rejected[/red], [yellow]{c.warnings} warnings[/yellow]",
         highlight=False,
     )
+    for note in summary.notes:
+        console.print(f"note: {note}", highlight=False)
     if summary.empty and empties:
         fields = ", ".join(f"{name} {count}" for name, count in sorted(summary.empty.items()))
         console.print(f"empty (stored as no value, never as a placeholder like 'unknown'): {fields}", highlight=False)

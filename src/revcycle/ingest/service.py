@@ -63,6 +63,7 @@ class ImportSummary:
     report: Path | None = None
     empty: dict[str, int] = field(default_factory=dict)
     rows: int = 0
+    notes: list[str] = field(default_factory=list)  # what the import did that the counts do not say
 
 
 class ImportService:
@@ -98,7 +99,13 @@ class ImportService:
                     try:
                         return self._import(job, pact, reader, columnar=True)
                     except RepeatedIds:  # found only when the deferred unique index was rebuilt: all undone
-                        return self._import(job, pact, reader, columnar=True, defer_indexes=False)
+                        summary = self._import(job, pact, reader, columnar=True, defer_indexes=False)
+                        summary.notes.append(
+                            "an external id appears in two parts of the file: the bulk load was undone and the file "
+                            "imported again the ordinary way (hence the progress bar starting over); the repeats are "
+                            "among the problems below"
+                        )
+                        return summary
                 except pa.ArrowInvalid:
                     pass  # Arrow cannot read this CSV: the row reader will name the broken lines
             return self._import(job, pact, reader, columnar=False)

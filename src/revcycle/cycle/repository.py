@@ -132,4 +132,3 @@ class CycleRepository:
             .group_by(Touchpoint.person_id)
         )
         return {pid: at for pid, at in self.session.execute(query)}
-

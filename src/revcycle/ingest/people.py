@@ -25,9 +25,7 @@ def write_people(ctx: Context, batch: list[Converted]) -> None:
     accounts = ctx.repo.ids(Account.__table__, ctx.source, (row.values.get("account_external_id") for row in rows))
     domains = ctx.repo.accounts_by_domain(_domain(row.values.get("email")) for row in rows)
     owners = ctx.repo.ids(AppUser.__table__, ctx.source, (row.values.get("owner_external_id") for row in rows))
-    earlier = ctx.unchanged.among([row.values["external_id"] for row in rows
-                                   if (found := existing.get(row.values["external_id"])) is not None
-                                   and found[1] != row.row_hash])
+    earlier = ctx.unchanged.repeats(existing, ((row.values["external_id"], row.row_hash) for row in rows))
     inserts: list[tuple[Converted, dict[str, Any], StageMoved]] = []
     updates: list[tuple[Converted, dict[str, Any]]] = []
     unchanged: list[str] = []

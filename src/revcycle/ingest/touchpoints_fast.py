@@ -74,12 +74,13 @@ class _Lookup:
         return pc.take(pa.array(self.ids), found)
 
     def _read_all(self, ctx: Context, table: str, column: str, source: str) -> bool:
-        where = f"WHERE {source}{column} IS NOT NULL"
         params = {"source": ctx.source} if source else {}
-        size = ctx.session.execute(text(f"SELECT count(*) FROM {table} {where}"), params).scalar() or 0
-        if size > _REMEMBERED:
+        rows = ctx.session.execute(text(
+            f"SELECT {column}, id FROM {table} WHERE {source}{column} IS NOT NULL LIMIT {_REMEMBERED + 1}"
+        ), params).all()
+        if len(rows) > _REMEMBERED:
             return False
-        self._add(ctx.session.execute(text(f"SELECT {column}, id FROM {table} {where}"), params).all())
+        self._add(rows)
         return True
 
     def _add(self, rows: Sequence[Any]) -> None:
@@ -119,7 +120,8 @@ def write_touchpoint_columns(ctx: Context, batch: ColumnBatch) -> None:
             source=ctx.source,
         )
     }
-    if any(found[2] == ctx.run_id for found in existing.values()) or _seen_unchanged(ctx, ext, existing, batch):
+    repeats = ctx.unchanged.repeats(existing, zip(ext, batch.digests, strict=True))
+    if repeats or any(found[2] == ctx.run_id for found in existing.values()):
         raise NeedsRows("an id repeated from an earlier batch")
     people = _ids(ctx, batch, "person_external_id", "person", "external_id")
     if _filled(batch, "person_email"):  # the person's key when given, else their email
@@ -187,14 +189,6 @@ def _write(
     ctx.touch(touched)
     ctx.touch(update["person_id"] for update in updates)
     ctx.touch(found[3] for key, found in existing.items() if found[1] != digests[position[key]])  # a touch moved
-
-
-def _seen_unchanged(ctx: Context, ext: list[str], existing: dict[str, Any], batch: ColumnBatch) -> bool:
-    """Whether a stored row this batch would change was found unchanged earlier in this import: the file
-    repeats its id, which the row path rejects by line."""
-    changed = [key for key, digest in zip(ext, batch.digests, strict=True)
-               if key in existing and existing[key][1] != digest]
-    return bool(ctx.unchanged.among(changed))
 
 
 def _filled(batch: ColumnBatch, name: str) -> bool:

@@ -9,7 +9,8 @@ of the import's own transaction, so memory stays flat however large the file; it
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -55,6 +56,12 @@ class UnchangedIds:
         table = f"temp.{_TABLE}" if self.sqlite else _TABLE
         rows = select_where_in(self.session, f"SELECT external_id FROM {table} WHERE external_id IN :values", keys)
         return {row[0] for row in rows}
+
+    def repeats(self, stored: Mapping[str, Sequence[Any]], rows: Iterable[tuple[str, str]]) -> set[str]:
+        """The ids, among (id, row hash) pairs, whose stored row (id -> (row id, row hash, ...)) the row would
+        change but that this import found unchanged earlier: later copies of an id in the file, not updates."""
+        changed = [key for key, digest in rows if (found := stored.get(key)) is not None and found[1] != digest]
+        return self.among(changed)
 
     def drop(self) -> None:
         """Forget them before the import commits (an import undone takes the table with it)."""

@@ -113,9 +113,7 @@ def upsert(
     """Insert new rows and update changed ones (matched by external id); identical rows are left alone."""
     table: Table = model.__table__  # type: ignore[assignment]
     existing = ctx.repo.existing(table, ctx.source, [row.values["external_id"] for row, _ in items])
-    earlier = ctx.unchanged.among([row.values["external_id"] for row, _ in items
-                                   if (found := existing.get(row.values["external_id"])) is not None
-                                   and found[1] != row.row_hash])
+    earlier = ctx.unchanged.repeats(existing, ((row.values["external_id"], row.row_hash) for row, _ in items))
     inserts: list[tuple[Converted, dict[str, Any]]] = []
     written: list[Written] = []
     updates: list[dict[str, Any]] = []

@@ -84,13 +84,9 @@ class ScoringRepository:
         touches = int(self.driver.rows(Statement("SELECT COALESCE(MAX(id), 0) FROM touchpoint"))[0][0])
         if len(ids) < _ONE_PASS_SHARE * people or touches > _ONE_PASS_AT_MOST:
             return None
-        wanted = np.asarray(sorted(ids), dtype=np.int64)
-        parts = []
-        for rows in self.driver.chunks(touch_statement(card, self.driver), 500_000):
-            part = read_touches([rows], len(card.touch_rules))
-            keep = np.isin(part.person_id, wanted)
-            parts.append(TouchTable(part.person_id[keep], part.at_us[keep], part.touch_id[keep], part.matched[keep]))
-        return TouchTable.concat(parts, len(card.touch_rules))
+        statement = touch_statement(card, self.driver)
+        return read_touches(self.driver.chunks(statement, 500_000), len(card.touch_rules),
+                            people=np.asarray(sorted(ids), dtype=np.int64))
 
     def people(self, card: Scorecard, selection: Selection, now: datetime) -> tuple[PeopleColumns, list[int | None]]:
         """The people of a selection (ids ascending) with their field-rule results, and their accounts."""

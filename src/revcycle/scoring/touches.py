@@ -87,20 +87,25 @@ def touch_statement(card: Scorecard, driver: Driver) -> Statement:
     return sql.add(")")
 
 
-def read_touches(chunks: Iterable[list[Any]], rules: int) -> TouchTable:
-    """The rows of `touch_statement`, chunk by chunk, as one sorted table."""
-    return TouchTable.concat([_table(rows, rules) for rows in chunks], rules)
+def read_touches(chunks: Iterable[list[Any]], rules: int, people: Ints | None = None) -> TouchTable:
+    """The rows of `touch_statement`, chunk by chunk, as one sorted table; only those of `people` if given
+    (each chunk is cut down as it is read, so memory holds no more than the wanted touches and one chunk)."""
+    return TouchTable.concat([_table(rows, rules, people) for rows in chunks], rules)
 
 
-def _table(rows: list[Any], rules: int) -> TouchTable:
+def _table(rows: list[Any], rules: int, people: Ints | None = None) -> TouchTable:
     person_id, touch_id, at, *masks = zip(*rows, strict=True)
     matched = np.zeros((len(rows), rules), dtype=np.bool_)
     for column, values in enumerate(masks):
         bits = np.array(values, dtype=np.int64)
         for bit in range(min(_MASK_BITS, rules - column * _MASK_BITS)):
             matched[:, column * _MASK_BITS + bit] = (bits >> bit) & 1 == 1
-    return TouchTable(np.array(person_id, dtype=np.int64), np.array(at, dtype=np.int64),
-                      np.array(touch_id, dtype=np.int64), matched)
+    table = TouchTable(np.array(person_id, dtype=np.int64), np.array(at, dtype=np.int64),
+                       np.array(touch_id, dtype=np.int64), matched)
+    if people is None:
+        return table
+    keep = np.isin(table.person_id, people)
+    return TouchTable(table.person_id[keep], table.at_us[keep], table.touch_id[keep], table.matched[keep])
 
 
 def scan_in_processes(database: str, statement: Statement, rules: int, high: int,

@@ -35,9 +35,9 @@ def test_impossible_parameters_are_refused_with_a_message(
     assert not (tmp_path / "out").exists()
 
 
-def test_sim_error_is_a_value_error_and_a_revcycle_error() -> None:
-    assert issubclass(SimError, ValueError)
+def test_sim_error_is_a_revcycle_error_and_not_a_value_error() -> None:
     assert issubclass(SimError, RevcycleError)
+    assert not issubclass(SimError, ValueError)
 
 
 def test_a_non_empty_output_directory_is_refused_without_force(tmp_path: Path) -> None:

@@ -7,17 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from revcycle.errors import RevcycleError
+from revcycle.errors import SimError
 
 __all__ = ["FILES", "MAX_MONTHS", "SimError", "SimParams", "SimSummary", "check_out_dir", "check_params"]
 
 MAX_MONTHS = 120
 FILES = ("users", "accounts", "campaigns", "people", "stages", "touchpoints", "opportunities")
 Mode = Literal["aligned", "misaligned"]
-
-
-class SimError(RevcycleError, ValueError):
-    """Parameters the simulator cannot honour; the message says which and what to do."""
 
 
 @dataclass(frozen=True)

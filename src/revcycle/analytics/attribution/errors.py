@@ -1,9 +1,7 @@
-"""The one error that attribution raises for input it cannot use, a branch of revcycle's error tree."""
+"""The one error that attribution raises for input it cannot use; defined in `revcycle.errors` with the tree."""
 
-from revcycle.errors import RevcycleError
+from __future__ import annotations
+
+from revcycle.errors import AttributionError
 
 __all__ = ["AttributionError"]
-
-
-class AttributionError(RevcycleError, ValueError):
-    """Bad journeys, conventions or model parameters; the message names the journey, field or parameter."""

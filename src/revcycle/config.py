@@ -1,22 +1,29 @@
-"""Settings read from the environment when a command starts (never at import time)."""
+"""Settings read from the environment when a command starts (never at import time), checked once there."""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+from revcycle.errors import SettingsError
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "canonical_database_url"]
 
 DEFAULT_DATABASE_URL = "sqlite:///revcycle.db"
+_ACCEPTED = "use sqlite:///path/to/revcycle.db (sqlite:////an/absolute/path.db) or postgresql://user@host/database"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the store lives and who is acting."""
+    """Where the store lives and who is acting; the database URL is checked and made canonical on creation."""
 
     database_url: str = DEFAULT_DATABASE_URL
     actor: str = "cli"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "database_url", canonical_database_url(self.database_url))
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -29,5 +36,60 @@ class Settings:
     def workspace(self) -> Path:
         """The folder beside a SQLite file (or the current folder) for reports the store does not hold."""
         if self.database_url.startswith("sqlite:///"):
-            return Path(self.database_url.removeprefix("sqlite:///")).resolve().parent
+            path = self.database_url.removeprefix("sqlite:///").partition("?")[0].removeprefix("file:")
+            return Path(path).resolve().parent
         return Path.cwd()
+
+
+def canonical_database_url(raw: str) -> str:
+    """The URL revcycle works with (`sqlite:///...` or `postgresql+psycopg://...`), or SettingsError saying why
+    this one cannot be used and what would be."""
+    url = raw.strip()
+    shown = _without_password(url)
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        hint = f"; for a SQLite file write sqlite:///{url}" if url else ""
+        raise SettingsError(f'"{shown}" is not a database URL{hint} ({_ACCEPTED})')
+    backend, _, driver = scheme.lower().partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        canonical = "sqlite://" + _sqlite_rest(rest, shown)
+    elif backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        canonical = "postgresql+psycopg://" + rest
+    elif backend in ("postgresql", "postgres"):
+        raise SettingsError(f'"{shown}": revcycle talks to PostgreSQL through psycopg 3; write postgresql://{rest}')
+    else:
+        raise SettingsError(
+            f'"{shown}": revcycle stores its data in SQLite or PostgreSQL, not "{scheme}" ({_ACCEPTED})'
+        )
+    _check_parses(canonical, shown)
+    return canonical
+
+
+def _sqlite_rest(rest: str, shown: str) -> str:
+    """What follows `sqlite://`: a third slash, then a file path (in-memory databases are refused)."""
+    path = rest.removeprefix("/").partition("?")[0]
+    if not rest or path in ("", ":memory:"):
+        # Each command opens its own connection, so an in-memory store would be empty again at the next one.
+        raise SettingsError(f'"{shown}" is an in-memory SQLite database: nothing would be kept; {_ACCEPTED}')
+    if not rest.startswith("/"):
+        raise SettingsError(
+            f'"{shown}" has two slashes after sqlite:, the file would be read as a host name; '
+            f"write sqlite:///{rest} (three slashes, four for an absolute path)"
+        )
+    return rest
+
+
+def _check_parses(url: str, shown: str) -> None:
+    # SQLAlchemy is imported here, not at the top: `revcycle --help` must not pay for it.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as exc:  # a port that is not a number is a ValueError
+        raise SettingsError(f'"{shown}" cannot be read as a database URL ({exc}); {_ACCEPTED}') from exc
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may be printed: a password in it is replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)

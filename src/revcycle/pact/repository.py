@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from revcycle.pact.tables import PactVersion
@@ -27,6 +27,17 @@ class PactRepository:
     def all(self) -> list[PactVersion]:
         """Every version, oldest first."""
         return list(self.session.scalars(select(PactVersion).order_by(PactVersion.number)))
+
+    def lock_numbering(self) -> None:
+        """Hold the right to number a new version until the transaction ends: a second applier waits here, then
+        reads the number the first one took, so two versions never race for one number."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Self-conflicting, but `pact show` and every other reader (ACCESS SHARE) go on unblocked.
+            self.session.execute(text("LOCK TABLE pact_version IN SHARE ROW EXCLUSIVE MODE"))
+        else:
+            # SQLite has one write lock per file; a write matching no row takes it (waiting out the busy
+            # timeout) before anything is read, so the snapshot read next is already the newest.
+            self.session.execute(text("UPDATE pact_version SET number = number WHERE 1 = 0"))
 
     def next_number(self) -> int:
         """The number the next applied version gets."""

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from revcycle.errors import NotFound
+from sqlalchemy.exc import IntegrityError
+
+from revcycle.errors import Conflict, NotFound
 from revcycle.pact.diff import diff_pacts
 from revcycle.pact.loader import load_pact, load_pact_file
 from revcycle.pact.repository import PactRepository
@@ -45,10 +47,20 @@ class PactService:
     def apply_text(self, text: str, *, source: str, author: str, now: datetime) -> tuple[ActivePact, bool]:
         """Store this pact text as the new version in force (PactError, nothing written, if invalid)."""
         pact = load_pact(text, source=source)
-        path = source
         digest = hashlib.sha256(text.encode()).hexdigest()
+        try:
+            return self._store(pact, text, digest, source=source, author=author, now=now)
+        except IntegrityError as exc:  # only a writer that skipped the numbering lock can get here
+            raise Conflict(
+                "another pact was applied at the same time as this one; run `revcycle pact show` and apply again"
+            ) from exc
+
+    def _store(
+        self, pact: Pact, text: str, digest: str, *, source: str, author: str, now: datetime
+    ) -> tuple[ActivePact, bool]:
         with self.uow.begin() as session:
             repo = PactRepository(session)
+            repo.lock_numbering()
             latest = repo.latest()
             if latest is not None and latest.sha256 == digest:
                 return _active(latest), False
@@ -69,7 +81,7 @@ class PactService:
                     action="pact.apply",
                     entity="pact_version",
                     entity_id=str(version.number),
-                    detail={"file": str(path), "sha256": digest},
+                    detail={"file": source, "sha256": digest},
                 )
             )
             return _active(version), True

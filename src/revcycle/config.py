@@ -9,7 +9,7 @@ from pathlib import Path
 
 from revcycle.errors import SettingsError
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings", "canonical_database_url"]
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "canonical_database_url", "printable_url", "sqlite_file"]
 
 DEFAULT_DATABASE_URL = "sqlite:///revcycle.db"
 _ACCEPTED = "use sqlite:///path/to/revcycle.db (sqlite:////an/absolute/path.db) or postgresql://user@host/database"
@@ -35,17 +35,15 @@ class Settings:
     @property
     def workspace(self) -> Path:
         """The folder beside a SQLite file (or the current folder) for reports the store does not hold."""
-        if self.database_url.startswith("sqlite:///"):
-            path = self.database_url.removeprefix("sqlite:///").partition("?")[0].removeprefix("file:")
-            return Path(path).resolve().parent
-        return Path.cwd()
+        path = sqlite_file(self.database_url)
+        return Path.cwd() if path is None else Path(path).resolve().parent
 
 
 def canonical_database_url(raw: str) -> str:
     """The URL revcycle works with (`sqlite:///...` or `postgresql+psycopg://...`), or SettingsError saying why
     this one cannot be used and what would be."""
     url = raw.strip()
-    shown = _without_password(url)
+    shown = printable_url(url)
     scheme, separator, rest = url.partition("://")
     if not separator:
         hint = f"; for a SQLite file write sqlite:///{url}" if url else ""
@@ -90,6 +88,13 @@ def _check_parses(url: str, shown: str) -> None:
         raise SettingsError(f'"{shown}" cannot be read as a database URL ({exc}); {_ACCEPTED}') from exc
 
 
-def _without_password(url: str) -> str:
+def sqlite_file(url: str) -> str | None:
+    """The file path in a `sqlite:///` URL (None for any other URL), without a query or a `file:` URI prefix."""
+    if not url.startswith("sqlite:///"):
+        return None
+    return url.removeprefix("sqlite:///").partition("?")[0].removeprefix("file:")
+
+
+def printable_url(url: str) -> str:
     """The URL as it may be printed: a password in it is replaced by ***."""
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)

@@ -1,7 +1,8 @@
 """The fast path for large CSV files: convert a whole Arrow batch per column instead of cell by cell.
 
-It implements the same rules as `model.py` for the field types touchpoint files use (text, email, choice,
-timestamp); any batch it cannot convert cleanly goes through the row path, which reports each bad row.
+Each column goes through its type's entry in `vector_rules.VECTOR_RULES`, the row rule of `model.py` applied
+column-wise (touchpoint files use text, email, choice, timestamp); any batch with a cell the row rule rejects
+goes through the row path, which reports each bad row.
 """
 
 from __future__ import annotations
@@ -18,22 +19,15 @@ import pyarrow.compute as pc
 from pyarrow import csv as arrow_csv
 
 from revcycle.ingest.fields import Kind
-from revcycle.ingest.mapping import Plan
-from revcycle.ingest.model import CellError, converter_for
+from revcycle.ingest.mapping import FieldPlan, Plan
+from revcycle.ingest.model import CellError, converter_for, is_empty
 from revcycle.ingest.readers import RawRow
+from revcycle.ingest.vector_rules import VECTOR_RULES, NeedsRows, convert_column, trimmed
 
 if TYPE_CHECKING:
     import duckdb
 
 __all__ = ["ColumnBatch", "NeedsRows", "arrow_batches", "convert_batch", "stored_text", "supports_columnar"]
-
-_TYPES = {"text", "email", "choice", "timestamp"}
-_OFFSET = r"(Z|[+-]\d\d:?\d\d)$"
-_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
-
-class NeedsRows(Exception):
-    """This batch needs the row-by-row path (it has a value the columnar rules do not accept)."""
 
 
 @dataclass
@@ -90,7 +84,10 @@ def supports_columnar(plan: Plan) -> bool:
         plan.kind is Kind.TOUCHPOINTS
         and not plan.attributes
         and all(
-            fp.spec.type in _TYPES and fp.rule.values is None and fp.rule.default is None and fp.rule.format is None
+            fp.spec.type in VECTOR_RULES
+            and fp.rule.values is None
+            and fp.rule.default is None
+            and fp.rule.format is None
             for fp in plan.fields
         )
     )
@@ -98,15 +95,18 @@ def supports_columnar(plan: Plan) -> bool:
 
 def arrow_batches(path: Path, header: list[str], rows_per_batch: int) -> Iterator[tuple[pa.RecordBatch, int]]:
     """Stream a CSV as string batches of about `rows_per_batch` rows, with each batch's first line number."""
-    # one thread: the reader keeps ahead of the writer with one core, and more would take the writer's core
-    read = arrow_csv.ReadOptions(block_size=1 << 22, use_threads=False)
+    # one thread: the reader keeps ahead of the writer with one core, and more would take the writer's core;
+    # the header as the row reader read it (names trimmed), so a column is found under the same name
+    read = arrow_csv.ReadOptions(block_size=1 << 22, use_threads=False, column_names=header, skip_rows=1)
+    # a quoted cell may hold a line break anywhere in the file, even across the reader's blocks
+    parse = arrow_csv.ParseOptions(newlines_in_values=True)
     convert = arrow_csv.ConvertOptions(
         column_types=dict.fromkeys(header, pa.string()),
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    reader = arrow_csv.open_csv(path, read_options=read, convert_options=convert)
+    reader = arrow_csv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     line = 2
     for batch in reader:
         for start in range(0, batch.num_rows, rows_per_batch):
@@ -124,40 +124,16 @@ def convert_batch(plan: Plan, batch: pa.RecordBatch, first_line: int) -> ColumnB
     return ColumnBatch(columns, _digests(columns, batch.num_rows), first_line, batch)
 
 
-def _column(plan: Plan, fp: Any, batch: pa.RecordBatch) -> pa.Array:
-    if fp.column is None:
-        constant = converter_for(fp.spec, zone=plan.zone)(fp.rule.value) if fp.rule.value is not None else None
-        return pa.array([constant] * batch.num_rows)
-    values = pc.utf8_trim_whitespace(batch.column(fp.column))
-    if pc.any(pc.equal(values, "")).as_py():  # only cells of spaces are left to blank out
-        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+def _column(plan: Plan, fp: FieldPlan, batch: pa.RecordBatch) -> pa.Array:
+    if fp.column is None:  # a constant from the mapping, converted once by the row rule
+        value = None if is_empty(fp.rule.value) else converter_for(fp.spec, zone=plan.zone)(fp.rule.value)
+        if value is None and fp.spec.required:
+            raise NeedsRows(f"{fp.spec.name} is empty on every row")
+        return pa.array([value] * batch.num_rows)
+    values = trimmed(batch.column(fp.column))
     if fp.spec.required and values.null_count:
         raise NeedsRows(f"{fp.spec.name} is empty on some rows")
-    kind = fp.spec.type
-    if kind in ("email", "choice"):
-        values = pc.utf8_lower(values)
-        ok = (
-            pc.match_substring_regex(values, _EMAIL)
-            if kind == "email"
-            else pc.or_(pc.is_null(values), pc.is_in(values, value_set=pa.array(fp.spec.choices)))
-        )  # an empty cell is no choice (is_in calls it a miss)
-        if not pc.all(pc.fill_null(ok, True)).as_py():
-            raise NeedsRows(f"{fp.spec.name} has values outside its rule")
-    if kind == "timestamp":
-        return _timestamps(values, plan)
-    return values
-
-
-def _timestamps(values: pa.Array, plan: Plan) -> pa.Array:
-    with_offset = pc.fill_null(pc.match_substring_regex(values, _OFFSET), True)
-    if pc.all(with_offset).as_py():
-        return pc.cast(values, pa.timestamp("us", "UTC"))
-    if plan.zone is None or pc.any(pc.and_(with_offset, pc.is_valid(values))).as_py():
-        raise NeedsRows("timestamps without a time zone")
-    naive = pc.cast(values, pa.timestamp("us"))
-    # fold=0 semantics, as zoneinfo: an ambiguous time is its first occurrence, a skipped one moves forward
-    local = pc.assume_timezone(naive, timezone=plan.zone.key, ambiguous="earliest", nonexistent="latest")
-    return pc.cast(local, pa.timestamp("us", "UTC"))
+    return convert_column(values, fp.spec, plan.zone)
 
 
 def _digests(columns: dict[str, pa.Array], size: int) -> list[str]:

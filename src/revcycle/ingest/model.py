@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -11,17 +12,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from revcycle.ingest.fields import FieldSpec
 
-__all__ = ["CellError", "converter_for", "normalise_domain", "normalise_email"]
+__all__ = ["EMAIL_FORM", "WHITESPACE", "CellError", "converter_for", "is_empty", "normalise_domain", "normalise_email"]
 
 Converter = Callable[[Any], Any]
+# The characters `str.strip()` removes, spelled out so the columnar path trims exactly the same ones
+WHITESPACE = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+# `\s` spelled as the class above: Python's `re` and Arrow's RE2 then read the pattern the same way
+# (RE2's `\s` is ASCII only and leaves out \v and \x1c-\x1f, which Python's includes)
+EMAIL_FORM = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+$"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(EMAIL_FORM)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class CellError(ValueError):
     """A cell whose value cannot be read as its field's type."""
+
+
+def is_empty(value: Any) -> bool:
+    """Whether a cell counts as empty: absent, or text of whitespace only (an empty cell, whatever its type)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def normalise_email(value: str) -> str:
@@ -65,7 +76,7 @@ def _text(value: Any) -> str:
 
 def _email(value: Any) -> str:
     text = normalise_email(_text(value))
-    if not _EMAIL.match(text):
+    if not _EMAIL.fullmatch(text):
         raise CellError(f'"{value}" is not an email address')
     return text
 
@@ -162,8 +173,13 @@ def _timestamp(zone: tzinfo | None, date_format: str | None) -> Converter:
                     f'"{value}" has no time zone: add an offset (2025-03-04T10:15:00Z) '
                     "or name a `timezone` in the mapping file"
                 )
+            # fold=0 (PEP 495): a time the clocks skip (02:30 on a spring-forward night) reads with the offset
+            # before the change (so 07:30 UTC in New York), a time they show twice is the first of the two
             parsed = parsed.replace(tzinfo=zone)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:00-05:00 is past the last instant Python can hold
+            raise CellError(f'"{value}" is outside the years 1-9999 in UTC') from None
 
     return convert
 

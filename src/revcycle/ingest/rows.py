@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from revcycle.ingest.mapping import Plan
-from revcycle.ingest.model import CellError, converter_for
+from revcycle.ingest.model import CellError, converter_for, is_empty
 from revcycle.ingest.readers import RawRow
 
 __all__ = ["Converted", "RowProblem", "canonical", "compile_plan", "row_digest"]
@@ -39,8 +39,8 @@ def canonical(value: Any) -> str:
     """The text a value is hashed as; the columnar path (`columnar.py`) produces the same text."""
     if value is None:
         return "\x00"
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%dT%H:%M:%S.%f}Z"
+    if isinstance(value, datetime):  # the year padded as Arrow prints it (`%Y` gives 999, not 0999)
+        return f"{value.year:04d}{value:-%m-%dT%H:%M:%S.%f}Z"
     if isinstance(value, list):
         return ";".join(value)
     return str(value)
@@ -81,10 +81,12 @@ def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
                 return RowProblem(raw.line, unknown[0], f"unknown field(s) {', '.join(unknown)}")
         values: dict[str, Any] = {}
         for name, column, constant, default, mapped, required, conv in steps:
-            value = cells.get(column, default) if column is not None else constant
+            value = cells.get(column) if column is not None else constant
+            if is_empty(value):  # a cell of spaces is as empty as an empty one: the default, or nothing
+                value = default
             if mapped is not None and value is not None:
                 value = mapped.get(str(value), value)
-            if value is None:
+            if is_empty(value):
                 if required:
                     return RowProblem(raw.line, column or name, f"{name} is required but empty")
                 values[name] = None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from revcycle.bootstrap import App
 from revcycle.pact.loader import example_pact_text
 from revcycle.pact.service import PactService
 from revcycle.store.session import UnitOfWork, make_engine, upgrade
@@ -72,7 +73,7 @@ def store(store_url: str) -> Iterator[Store]:
     """A migrated store on each backend, with the example pact applied."""
     engine = make_engine(store_url)
     upgrade(engine)
-    uow = UnitOfWork(engine)
+    uow = App.for_engine(engine).uow(check=False)
     PactService(uow).apply_text(example_pact_text(), source="example", author="test", now=NOW)
     yield Store(store_url, engine, uow, engine.dialect.name)
     engine.dispose()

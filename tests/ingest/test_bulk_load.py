@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from revcycle.bootstrap import App
 from revcycle.ingest import bulk_load
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.service import ImportService, ImportSummary
 from revcycle.pact.loader import example_pact_text
 from revcycle.pact.service import PactService
-from revcycle.store.session import UnitOfWork, make_engine, upgrade
+from revcycle.store.session import make_engine, upgrade
 from tests.conftest import NOW
 from tests.ingest.helpers import dump, write_csv
 
@@ -48,7 +49,7 @@ class _Store:
         self.url = f"sqlite:///{folder / name}"
         self.engine = make_engine(self.url)
         upgrade(self.engine)
-        self.uow = UnitOfWork(self.engine)
+        self.uow = App.for_engine(self.engine).uow(check=False)
         PactService(self.uow).apply_text(example_pact_text(), source="example", author="test", now=NOW)
         self.folder = folder
 

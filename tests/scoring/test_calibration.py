@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
+from revcycle.bootstrap import App
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.service import ImportService
 from revcycle.pact.loader import example_pact_text, load_pact
@@ -19,7 +20,7 @@ from revcycle.pact.service import PactService
 from revcycle.scoring.calibration import Interval, fit_coefficients, lift, proposed_points, proposed_section, wilson
 from revcycle.scoring.review import ReviewService
 from revcycle.sim import SimParams, generate
-from revcycle.store.session import UnitOfWork, make_engine, upgrade
+from revcycle.store.session import make_engine, upgrade
 from tests.conftest import NOW
 
 
@@ -89,7 +90,7 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, floa
     truth = json.loads((folder / "sim" / "truth.json").read_text())["qualification"]["fit_log_odds"]
     engine = make_engine(f"sqlite:///{folder / 'store.db'}")
     upgrade(engine)
-    uow = UnitOfWork(engine)
+    uow = App.for_engine(engine).uow(check=False)
     PactService(uow).apply_text(_levels_pact(truth), source="levels", author="test", now=NOW)
     for kind in ("users", "accounts", "campaigns", "people", "stages"):
         ImportService(uow).run(Kind(kind), folder / "sim" / f"{kind}.csv", source="sim", actor="test", now=NOW,

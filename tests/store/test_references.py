@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from revcycle.bootstrap import App
 from revcycle.cycle.tables import Account, Person
 from revcycle.errors import StoreError
-from revcycle.store.session import UnitOfWork, make_engine, upgrade
+from revcycle.store.session import make_engine, upgrade
 from tests.conftest import NOW, Store
 
 
@@ -49,7 +50,7 @@ def test_a_broken_reference_in_a_bulk_load_undoes_it_and_is_named(store: Any) ->
 def test_sqlite_checks_row_by_row_again_after_a_bulk_load(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)
-    store = Store(sqlite_url, engine, UnitOfWork(engine), "sqlite")
+    store = Store(sqlite_url, engine, App.for_engine(engine).uow(check=False), "sqlite")
     engine.pool.dispose()
     with store.uow.begin(bulk_load=True) as session:
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 0

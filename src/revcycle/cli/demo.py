@@ -15,7 +15,6 @@ from revcycle.cli.sim import _mode, simulate
 from revcycle.cli.workspace import Workspace, console
 from revcycle.config import Settings
 from revcycle.ingest.fields import Kind
-from revcycle.ingest.service import ImportService
 from revcycle.pact.loader import example_pact_text
 from revcycle.pact.service import PactService
 from revcycle.sim import SimParams
@@ -49,7 +48,7 @@ def demo(
     console.rule("[bold]1. simulate")
     sim = simulate(SimParams(people=people, months=months, mode=_mode(mode), seed=seed), folder / "data", force=True)
     console.rule("[bold]2. import")
-    imports = ImportService(workspace.uow())
+    imports = workspace.app.imports
     for kind in ORDER:
         with progress_bar(kind, sim.paths[kind.value]) as update:
             summary = imports.run(

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from revcycle.cli.workspace import Workspace, console
 from revcycle.ingest.fields import Kind
-from revcycle.ingest.service import ImportService, ImportSummary
+from revcycle.ingest.service import ImportSummary
 
 
 def import_file(
@@ -35,7 +35,7 @@ def import_file(
 ) -> None:
     """Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by external id)."""
     workspace: Workspace = ctx.obj
-    service = ImportService(workspace.uow())
+    service = workspace.app.imports
     with progress_bar(kind, file, disable=quiet) as update:
         summary = service.run(
             kind,

@@ -1,4 +1,4 @@
-"""`revcycle lead show`: one person's timeline."""
+"""`revcycle lead show` (one person's timeline) and `revcycle lead move` (a stage move by hand)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,22 @@ import typer
 from rich.table import Table
 
 from revcycle.cli.workspace import Workspace, console
-from revcycle.cycle.service import CycleService
 
-app = typer.Typer(help="People: a lead's timeline.", no_args_is_help=True)
+app = typer.Typer(help="People: a lead's timeline, a stage move by hand.", no_args_is_help=True)
+
+
+@app.command()
+def move(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="email, id or external id")],
+    stage: Annotated[str, typer.Argument(help="the stage or detour to move to (as the pact names it)")],
+    reason: Annotated[str | None, typer.Option(help="reason code (a move onto a detour needs one)")] = None,
+) -> None:
+    """Move a person to another stage, if the pact allows the move from where they stand."""
+    workspace: Workspace = ctx.obj
+    done = workspace.app.cycle.move(key, stage, actor=workspace.settings.actor, now=workspace.now(), reason=reason)
+    because = f" ({done.reason})" if done.reason else ""
+    console.print(f"moved {key}: {done.from_stage} -> {done.to_stage}{because}", highlight=False)
 
 
 @app.command()
@@ -28,7 +41,7 @@ QUIET = ("page_view", "email_open")
 
 def show_timeline(workspace: Workspace, key: str, *, brief: bool = False) -> None:
     """Print one person's timeline (`brief` leaves out page views and email opens, and says how many)."""
-    timeline = CycleService(workspace.uow()).timeline(key, now=workspace.now())
+    timeline = workspace.app.cycle.timeline(key, now=workspace.now())
     p = timeline.person
     name = " ".join(filter(None, [p.first_name, p.last_name])) or p.email or p.external_id
     console.print(

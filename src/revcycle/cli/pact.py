@@ -58,7 +58,7 @@ def apply(
 @app.command()
 def show(ctx: typer.Context) -> None:
     """Print the pact in force with who applied it and when."""
-    active = PactService(ctx.obj.uow()).active()
+    active = ctx.obj.app.pact()
     console.print(
         f"# pact version {active.number}, applied by {active.author} at {active.applied_at:%Y-%m-%d %H:%M} UTC",
         highlight=False,

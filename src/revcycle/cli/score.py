@@ -13,11 +13,10 @@ from rich.table import Table
 
 from revcycle.cli.workspace import Workspace, console
 from revcycle.pact.loader import load_pact_file
-from revcycle.pact.service import PactService
 from revcycle.scoring.backtest import Backtest
 from revcycle.scoring.calibration import Interval
-from revcycle.scoring.review import Calibration, ReviewService
-from revcycle.scoring.service import Explanation, ScoringService
+from revcycle.scoring.review import Calibration
+from revcycle.scoring.service import Explanation
 
 app = typer.Typer(help="Lead scoring: fit and engagement, explained, back-tested, calibrated.", no_args_is_help=True)
 
@@ -36,7 +35,7 @@ def rescore(
 ) -> None:
     """Rescore every person under the pact in force (after a pact change); moves whoever now qualifies."""
     workspace: Workspace = ctx.obj
-    service = ScoringService(workspace.uow())
+    service = workspace.app.scoring
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True, disable=quiet) as progress:
         task = progress.add_task("score", total=None)
@@ -52,7 +51,7 @@ def explain(
     key: Annotated[str, typer.Argument(help="email, id or external id")],
 ) -> None:
     """Every rule hit behind a person's score: when, points, what decayed, what a limit or cap removed."""
-    show_explanation(ScoringService(ctx.obj.uow()).explain(key))
+    show_explanation(ctx.obj.app.scoring.explain(key))
 
 
 def show_explanation(found: Explanation) -> None:
@@ -94,7 +93,7 @@ def history(
     key: Annotated[str, typer.Argument(help="email, id or external id")],
 ) -> None:
     """A person's score each time it changed, and why."""
-    person, changes = ScoringService(ctx.obj.uow()).history(key)
+    person, changes = ctx.obj.app.scoring.history(key)
     console.print(f"[bold]{person.email or person.external_id or person.id}[/bold] #{person.id}", highlight=False)
     table = Table("when (UTC)", "fit", "engagement", "total", "qualified", "cause", box=None, header_style="bold")
     for change in changes:
@@ -111,7 +110,7 @@ def accounts(
     """The accounts whose buying groups score highest: best fit plus their most engaged people's engagement."""
     table = Table("account", "fit", "engagement", "total", "people", "engaged", "qualified", box=None,
                   header_style="bold")
-    for score, name in ScoringService(ctx.obj.uow()).top_accounts(top):
+    for score, name in ctx.obj.app.scoring.top_accounts(top):
         table.add_row(name, points(score.fit), points(score.engagement), points(score.total), str(score.people),
                       str(score.engaged_people), str(score.qualified_people))
     console.print(table)
@@ -126,7 +125,7 @@ Until = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"],
 
 def _period(workspace: Workspace, since: datetime, until: datetime | None) -> tuple[datetime, datetime]:
     """The period's instants: dates start at midnight in the pact's time zone (its months are the pact's)."""
-    zone = ZoneInfo(PactService(workspace.uow()).active().pact.time_zone)
+    zone = ZoneInfo(workspace.app.pact().pact.time_zone)
     return since.replace(tzinfo=zone), workspace.now() if until is None else until.replace(tzinfo=zone)
 
 
@@ -142,7 +141,7 @@ def backtest(
     workspace: Workspace = ctx.obj
     proposed, _ = load_pact_file(pact_file)
     start, end = _period(workspace, since, until)
-    result = ReviewService(workspace.uow()).backtest(proposed, since=start, until=end, label=pact_file.name)
+    result = workspace.app.review.backtest(proposed, since=start, until=end, label=pact_file.name)
     show_backtest(result)
     console.print("(a back-test writes nothing)")
 
@@ -189,7 +188,7 @@ def calibrate(
     regression, and back-test the proposal beside the pact in force. Writes nothing to the store."""
     workspace: Workspace = ctx.obj
     start, end = _period(workspace, since, until)
-    result = ReviewService(workspace.uow()).calibrate(since=start, until=end, outcome_stage=outcome)
+    result = workspace.app.review.calibrate(since=start, until=end, outcome_stage=outcome)
     console.print(f"{result.population:,} leads qualified in the period; {result.converted:,} reached {outcome} "
                   f"({result.converted / result.population:.1%})", highlight=False)
     show_rules(result)

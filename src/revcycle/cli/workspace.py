@@ -1,15 +1,17 @@
-"""What every command shares: settings, the engine (built on first use), the clock, the console."""
+"""What every command shares: the composed app (settings, engine built on first use, pact cache, services),
+the clock, the consoles."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.console import Console
 from sqlalchemy import Engine
 
+from revcycle.bootstrap import App
 from revcycle.config import Settings
-from revcycle.store.session import UnitOfWork, check_revision, make_engine
+from revcycle.store.session import UnitOfWork
 
 __all__ = ["Workspace", "console", "errors"]
 
@@ -19,25 +21,24 @@ errors = Console(stderr=True)
 
 @dataclass
 class Workspace:
-    """One command's view of the store."""
+    """One command's view of the app."""
 
     settings: Settings
-    _engine: Engine | None = field(default=None, repr=False)
+    app: App = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.app = App(self.settings)
 
     @property
     def engine(self) -> Engine:
         """The store's engine, created when first needed."""
-        if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-        return self._engine
+        return self.app.engine
 
     def uow(self, *, check: bool = True) -> UnitOfWork:
-        """A unit of work on a store whose schema is current."""
-        if check:
-            check_revision(self.engine)
-        return UnitOfWork(self.engine)
+        """A unit of work (with every handler) on a store whose schema is current."""
+        return self.app.uow(check=check)
 
     @staticmethod
     def now() -> datetime:
         """The edge reads the clock; services get `now` as a parameter."""
-        return datetime.now(UTC)
+        return App.now()

@@ -31,6 +31,9 @@ _MOVE_COLUMNS = (
 )
 
 
+_RULE_LIKE = "rule:lifecycle[%"  # see cycle.lifecycle.RULE_ACTOR_PREFIX
+
+
 def _instant(value: Any) -> datetime:
     """A stored instant read by a driver-level query (SQLite gives text), as an aware UTC datetime."""
     if isinstance(value, str):
@@ -91,6 +94,81 @@ class CycleRepository:
             "UPDATE person SET stage = ?, stage_entered_at = ? WHERE id = ?",
             [(m.to_stage, stored[m.at], pid) for pid, m in last.items()],
         )
+
+    def entries(self, person_ids: Iterable[int]) -> dict[int, tuple[str, datetime, datetime]]:
+        """Current stage, when it was entered, and when the person entered the cycle (their `created_at`)."""
+        sql = "SELECT id, stage, stage_entered_at, created_at FROM person WHERE id IN :values"
+        rows = select_where_in(self.session, sql, [int(pid) for pid in person_ids], integers=True)
+        return {int(pid): (stage, _instant(at), _instant(created or at)) for pid, stage, at, created in rows}
+
+    def entered_by_rule(self, person_ids: Iterable[int]) -> set[int]:
+        """The people whose current stage was entered by a lifecycle rule's move."""
+        sql = (
+            "SELECT p.id FROM person p JOIN stage_change s ON s.person_id = p.id AND s.at = p.stage_entered_at"
+            " WHERE p.id IN :values AND s.actor LIKE :rule"
+        )
+        return {int(pid) for (pid,) in select_where_in(self.session, sql, list(person_ids), integers=True, rule=_RULE_LIKE)}
+
+    def stated_states(self, person_ids: Iterable[int]) -> dict[int, tuple[str, datetime]]:
+        """Each person's stage and its time by their last stated move (any move but a lifecycle rule's)."""
+        sql = (
+            "SELECT person_id, to_stage, at FROM stage_change WHERE person_id IN :values"
+            " AND actor NOT LIKE :rule ORDER BY person_id, at, id"
+        )
+        rows = select_where_in(self.session, sql, [int(pid) for pid in person_ids], integers=True, rule=_RULE_LIKE)
+        return {int(pid): (stage, _instant(at)) for pid, stage, at in rows}  # the last row of each person wins
+
+    def rule_moves(self, person_ids: Iterable[int]) -> dict[int, list[tuple[int, str, datetime, str]]]:
+        """Each person's moves made by lifecycle rules: (id, to stage, at, actor), in time order."""
+        sql = (
+            "SELECT person_id, id, to_stage, at, actor FROM stage_change WHERE person_id IN :values"
+            " AND actor LIKE :rule ORDER BY person_id, at, id"
+        )
+        found: dict[int, list[tuple[int, str, datetime, str]]] = {}
+        for pid, id_, stage, at, actor in select_where_in(
+            self.session, sql, list(person_ids), integers=True, rule=_RULE_LIKE
+        ):
+            found.setdefault(int(pid), []).append((int(id_), stage, _instant(at), actor))
+        return found
+
+    def delete_moves(self, move_ids: Sequence[int]) -> None:
+        """Remove recorded moves (provisional rule moves being derived again)."""
+        execute_many(self.session, "DELETE FROM stage_change WHERE id = ?", [(i,) for i in move_ids])
+
+    def set_stages(self, stages: dict[int, tuple[str, datetime]]) -> None:
+        """Set people's current stage and its entry time."""
+        stored = timestamp_params(self.session, (at for _, at in stages.values()))
+        execute_many(
+            self.session,
+            "UPDATE person SET stage = ?, stage_entered_at = ? WHERE id = ?",
+            [(stage, stored[at], pid) for pid, (stage, at) in stages.items()],
+        )
+
+    def touch_times(self, person_ids: Iterable[int], *, since: datetime) -> dict[int, list[datetime]]:
+        """Each person's touch times from `since` on, in time order."""
+        sql = (
+            "SELECT person_id, occurred_at FROM touchpoint WHERE person_id IN :values AND occurred_at >= :since"
+            " ORDER BY person_id, occurred_at"
+        )
+        found: dict[int, list[datetime]] = {}
+        rows = select_where_in(
+            self.session, sql, list(person_ids), integers=True, since=timestamp_params(self.session, [since])[since]
+        )
+        for pid, at in rows:
+            found.setdefault(int(pid), []).append(_instant(at))
+        return found
+
+    def opportunity_times(
+        self, person_ids: Iterable[int]
+    ) -> dict[int, list[tuple[datetime | None, datetime | None, str]]]:
+        """Each person's opportunities as primary contact: (created, closed, status)."""
+        sql = "SELECT person_id, created_at, closed_at, status FROM opportunity WHERE person_id IN :values"
+        found: dict[int, list[tuple[datetime | None, datetime | None, str]]] = {}
+        for pid, created, closed, status in select_where_in(self.session, sql, list(person_ids), integers=True):
+            found.setdefault(int(pid), []).append(
+                (_instant(created) if created else None, _instant(closed) if closed else None, status)
+            )
+        return found
 
     def find_person(self, key: str) -> Person | None:
         """A person by email, numeric id, or external id."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from revcycle.cycle.model import Cycle, MoveKind, StageMoved, time_in_stage
+from revcycle.cycle.moves import MoveWriter
 from revcycle.cycle.repository import CycleRepository
 from revcycle.cycle.tables import Account, Person
 from revcycle.errors import NotFound
-from revcycle.pact.service import PactService
+from revcycle.pact.service import ActivePact, PactService
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
 
@@ -38,8 +40,9 @@ class Timeline:
 class CycleService:
     """People moving through the pact's stages."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, *, pacts: Callable[[], ActivePact] | None = None) -> None:
         self.uow = uow
+        self.pacts = pacts or PactService(uow).active  # the pact in force (bootstrap's cache in the app)
 
     def timeline(self, key: str, *, now: datetime) -> Timeline:
         """The person's touchpoints, stage moves and opportunities, merged in time order."""
@@ -90,14 +93,14 @@ class CycleService:
 
     def move(self, key: str, to: str, *, actor: str, now: datetime, reason: str | None = None) -> StageMoved:
         """Move a person by hand; InvalidTransition (nothing written) if the pact does not allow it."""
-        active = PactService(self.uow).active()
+        active = self.pacts()
         with self.uow.begin() as session:
-            repo = CycleRepository(session)
-            person = repo.find_person(key)
+            person = CycleRepository(session).find_person(key)
             if person is None:
                 raise NotFound(f'no person with email, id or external id "{key}"')
-            move = Cycle(active.pact).transition(person.stage, to, at=now, actor=actor, reason=reason)
-            repo.record([(person.id, move, {})], pact_version_id=active.version_id)
+            cycle = Cycle(active.pact)
+            move = cycle.transition(person.stage, to, at=now, actor=actor, reason=reason)
+            MoveWriter(session, cycle, pact_version_id=active.version_id, now=now).record([(person.id, move, {})])
             session.add(
                 AuditLog(
                     at=now,

@@ -118,20 +118,18 @@ def _insert(ctx: Context, inserts: list[tuple[Converted, dict[str, Any], StageMo
         for row, values, move in inserts
     ]
     ids = ctx.repo.insert(Person.__table__, rows, returning=True)
-    ctx.created.update(ids)
-    ctx.cycle_repo.record(
-        [(pid, move, {}) for pid, (_, _, move) in zip(ids, inserts, strict=True)], pact_version_id=ctx.pact_version_id
-    )
+    ctx.moves.record([(pid, move, {}) for pid, (_, _, move) in zip(ids, inserts, strict=True)])
+    ctx.people_changed((), created=ids)
     ctx.counts.inserted += len(inserts)
 
 
 def _update(ctx: Context, updates: list[tuple[Converted, dict[str, Any]]]) -> None:
-    states = ctx.cycle_repo.states(values["id"] for _, values in updates)
+    states = ctx.moves.stated_states(values["id"] for _, values in updates)
     accounts = ctx.repo.accounts_of([values["id"] for _, values in updates])
-    ctx.left_accounts.update(  # an account someone left is rescored without them
+    left = [  # an account someone left is rescored without them
         old for old, values in ((accounts.get(values["id"]), values) for _, values in updates)
         if old is not None and old != values["account_id"]
-    )
+    ]
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for row, values in updates:
         wanted = row.values.get("stage")
@@ -154,6 +152,6 @@ def _update(ctx: Context, updates: list[tuple[Converted, dict[str, Any]]]) -> No
         except InvalidTransition as exc:
             ctx.warn(row.line, "stage", f'stage "{wanted}" not applied: {exc}; the other fields were updated')
     ctx.repo.update(Person, [values for _, values in updates])
-    ctx.touch(values["id"] for _, values in updates)
-    ctx.cycle_repo.record(moves, pact_version_id=ctx.pact_version_id)
+    ctx.moves.record_stated(moves)
+    ctx.people_changed([values["id"] for _, values in updates], left_accounts=left)
     ctx.counts.updated += len(updates)

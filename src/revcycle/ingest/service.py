@@ -27,7 +27,6 @@ from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
 from revcycle.ingest.upsert import Context, Counts
 from revcycle.ingest.writers import WRITERS
 from revcycle.pact.service import ActivePact, PactService
-from revcycle.scoring.service import score_touched
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
 
@@ -69,8 +68,18 @@ class ImportSummary:
 class ImportService:
     """Imports CSV and JSON Lines files; the service owns the one transaction of each import."""
 
-    def __init__(self, uow: UnitOfWork, *, batch_size: int = 5000, column_batch_size: int = 50_000) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        pacts: Callable[[], ActivePact] | None = None,
+        batch_size: int = 5000,
+        column_batch_size: int = 50_000,
+        columnar: bool = True,
+    ) -> None:
         self.uow = uow
+        self.columnar = columnar  # False: every file goes the row path (tests hold the two paths equal)
+        self.pacts = pacts or PactService(uow).active  # the pact in force (bootstrap's cache in the app)
         self.batch_size = batch_size  # rows per batch on the row path
         self.column_batch_size = column_batch_size  # rows per batch on the columnar path
 
@@ -89,12 +98,12 @@ class ImportService:
     ) -> ImportSummary:
         """Import one file; bad rows are rejected into the report while the good rows go in."""
         rules = load_mapping(mapping) if mapping else None
-        pact = PactService(self.uow).active()
+        pact = self.pacts()
         reader = open_source(path, fmt)
         try:
             plan = plan_for(kind, rules, reader.header, str(path))
             job = _Job(kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress)
-            if reader.format == "csv" and supports_columnar(plan):
+            if self.columnar and reader.format == "csv" and supports_columnar(plan):
                 try:
                     try:
                         return self._import(job, pact, reader, columnar=True)
@@ -116,6 +125,17 @@ class ImportService:
         self, job: _Job, pact: ActivePact, reader: SourceFile, *, columnar: bool, defer_indexes: bool = True
     ) -> ImportSummary:
         bulk = defer_indexes and columnar and self._worth_bulk_loading(job)
+        report_path: list[Path] = []
+        try:
+            return self._transaction(job, pact, reader, columnar, bulk, report_path)
+        except BaseException:
+            for path in report_path:  # the handlers undid the import before it committed: so is its report
+                path.unlink(missing_ok=True)
+            raise
+
+    def _transaction(
+        self, job: _Job, pact: ActivePact, reader: SourceFile, columnar: bool, bulk: bool, report_path: list[Path]
+    ) -> ImportSummary:
         with _cycle_collector_paused(), self.uow.begin(bulk_load=bulk) as session:
             run = ImportRun(
                 kind=job.kind.value,
@@ -156,9 +176,9 @@ class ImportService:
                 if indexes.dropped:
                     indexes.rebuild()
                 ctx.unchanged.drop()
-                _score(ctx)
                 report.write(ctx.problems, summary, ctx.repo, run.id)
             summary.report = report.path if report.count else None
+            report_path.append(report.path)
             _close_run(session, run, ctx.counts, job.actor, job.now)
         return summary
 
@@ -314,15 +334,6 @@ class _Report:
         summary.problems.extend(problems[: max(room, 0)])
         self.count += len(problems)
         problems.clear()
-
-
-def _score(ctx: Context) -> None:
-    """Rescore everybody the import touched (new or changed touches, changed fields, changed accounts, new
-    people), once, inside the import's transaction: after all the rows, so each person is scored once however
-    many batches named them. New people are scored but not moved to MQL by their score at import time."""
-    accounts = sorted(ctx.touched_accounts)
-    people = ctx.touched | set(ctx.repo.people_at(accounts))
-    score_touched(ctx, people, accounts=[*accounts, *ctx.left_accounts], unmoved=ctx.created)
 
 
 def _close_run(session: Any, run: ImportRun, counts: Counts, actor: str, now: datetime) -> None:

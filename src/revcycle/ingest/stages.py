@@ -1,4 +1,5 @@
-"""Importing a CRM's stage history: each row one move, checked by the pact's state machine in time order."""
+"""Importing a CRM's stage history: each row one move, checked by the pact's state machine in time order
+against the person's stated history (the moves lifecycle rules made are derived again after it)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def write_stages(ctx: Context, batch: list[Converted]) -> None:
     by_id = ctx.repo.ids(Person.__table__, ctx.source, (r.values.get("person_external_id") for r in rows))
     by_email = {e: v[0] for e, v in ctx.repo.people_by_email(r.values.get("person_email") for r in rows).items()}
     actors = ctx.repo.ids(AppUser.__table__, ctx.source, (r.values.get("actor_external_id") for r in rows))
-    states: dict[int, tuple[str, datetime]] = ctx.cycle_repo.states({*by_id.values(), *by_email.values()})
+    states: dict[int, tuple[str, datetime]] = ctx.moves.stated_states({*by_id.values(), *by_email.values()})
     moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
     for row in rows:
         v = row.values
@@ -42,7 +43,7 @@ def write_stages(ctx: Context, batch: list[Converted]) -> None:
             )
             states[person] = (move.to_stage, move.at)
             ctx.counts.inserted += 1
-    ctx.cycle_repo.record(moves, pact_version_id=ctx.pact_version_id)
+    ctx.moves.record_stated(moves)
 
 
 def _recorded(ctx: Context, external_ids: list[str]) -> dict[str, tuple[str, datetime]]:

@@ -4,7 +4,7 @@ query per lookup and one driver-level INSERT per batch."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import Any
 
@@ -17,9 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from revcycle.cycle.tables import Touchpoint
 from revcycle.ingest.columnar import ColumnBatch, NeedsRows
 from revcycle.ingest.upsert import Context
-from revcycle.ingest.writers import react
-from revcycle.pact.schema import CycleEvent
-from revcycle.scoring.model import instant
 from revcycle.store.bulk import insert_rows, select_where_in
 
 __all__ = ["write_touchpoint_columns"]
@@ -184,11 +181,9 @@ def _write(
     ctx.unchanged.add(unchanged)
     ctx.counts.inserted += len(inserts)
     ctx.counts.updated += len(updates)
-    touched, first = _first_touches(people, batch.columns["occurred_at"], fresh, ctx.settled)
-    react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
-    ctx.touch(touched)
-    ctx.touch(update["person_id"] for update in updates)
-    ctx.touch(found[3] for key, found in existing.items() if found[1] != digests[position[key]])  # a touch moved
+    touched, first = _first_touches(people, batch.columns["occurred_at"], fresh)
+    moved_away = [found[3] for key, found in existing.items() if found[1] != digests[position[key]]]
+    ctx.touches_recorded([*touched, *(update["person_id"] for update in updates), *moved_away], first)
 
 
 def _filled(batch: ColumnBatch, name: str) -> bool:
@@ -217,10 +212,9 @@ def _insert(ctx: Context, columns: list[str], rows: list[Any]) -> None:
 
 
 def _first_touches(
-    people: np.ndarray[Any, Any], times: pa.Array, rows: Sequence[int], settled: set[int]
+    people: np.ndarray[Any, Any], times: pa.Array, rows: Sequence[int]
 ) -> tuple[list[int], dict[int, datetime]]:
-    """The people with new touches in the batch, and the earliest new touch of each one not yet `settled`
-    (sorted in numpy; times are made Python datetimes only for those)."""
+    """The people with new touches in the batch, and the earliest new touch of each (sorted in numpy)."""
     if not len(rows):
         return [], {}
     who = people
@@ -231,8 +225,7 @@ def _first_touches(
     order = np.lexsort((when, who))
     first = order[np.r_[True, who[order][1:] != who[order][:-1]]]
     ids = who[first].tolist()
-    keep = [i for i, pid in enumerate(ids) if pid not in settled]
-    return ids, {ids[i]: instant(us) for i, us in zip(keep, when[first][keep].tolist(), strict=True)}
+    return ids, {pid: instant(us) for pid, us in zip(ids, when[first].tolist(), strict=True)}
 
 
 def _stored_times(ctx: Context, batch: ColumnBatch) -> list[Any]:
@@ -242,3 +235,11 @@ def _stored_times(ctx: Context, batch: ColumnBatch) -> list[Any]:
         return batch.stored("occurred_at")
     naive: list[datetime] = pc.cast(column, pa.timestamp("us")).to_pylist()
     return naive
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def instant(us: int) -> datetime:
+    """Microseconds since 1970 as an aware UTC datetime."""
+    return _EPOCH + timedelta(microseconds=us)

@@ -10,12 +10,20 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from revcycle.cycle.events import (
+    AccountsChanged,
+    OpportunitiesRecorded,
+    OpportunityClosed,
+    PersonChanged,
+    TouchesRecorded,
+)
 from revcycle.cycle.model import Cycle
-from revcycle.cycle.repository import CycleRepository
+from revcycle.cycle.moves import HISTORY_HORIZON, MoveWriter
 from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem
 from revcycle.ingest.unchanged import UnchangedIds
 from revcycle.store.base import Base
+from revcycle.store.events import publish
 
 __all__ = ["Context", "Counts", "Written", "dedupe", "repeated", "upsert"]
 
@@ -44,22 +52,55 @@ class Context:
     pact_version_id: int | None
     counts: Counts = field(default_factory=Counts)
     problems: list[RowProblem] = field(default_factory=list)
-    touched: set[int] = field(default_factory=set)
-    touched_accounts: set[int] = field(default_factory=set)  # fields changed: their people are rescored
-    created: set[int] = field(default_factory=set)  # people this import created: scored, not moved by scoring
-    left_accounts: set[int] = field(default_factory=set)  # someone left: the account alone is rescored
-    settled: set[int] = field(default_factory=set)  # people no touch of this import can move any more
     ids_seen: dict[str, Any] = field(default_factory=dict)  # look-ups already made, by table.column
     new_source: bool | None = None  # touchpoints: no row of this source was stored before (no ids to look up)
 
     def __post_init__(self) -> None:
         self.repo = IngestRepository(self.session)
-        self.cycle_repo = CycleRepository(self.session)
+        self.moves = MoveWriter(self.session, self.cycle, pact_version_id=self.pact_version_id, now=self.now)
         self.unchanged = UnchangedIds(self.session)  # ids found identical to the store earlier in this import
 
-    def touch(self, person_ids: Iterable[int | None]) -> None:
-        """Mark people whose scores this import changes; they are rescored once, before the import commits."""
-        self.touched.update(pid for pid in person_ids if pid is not None)
+    def _history(self, times: Iterable[datetime]) -> bool:
+        """Whether a batch brings only the past (older than the horizon): recorded, but news to nobody."""
+        horizon = self.now - HISTORY_HORIZON
+        return all(at < horizon for at in times)
+
+    def touches_recorded(self, people: Iterable[int | None], first_new: dict[int, datetime]) -> None:
+        """Publish one batch's stored or changed touches (`first_new`: each person's earliest new touch)."""
+        who = frozenset(pid for pid in people if pid is not None)
+        if who or first_new:
+            publish(self.session, TouchesRecorded(
+                people=who | frozenset(first_new), first_new=first_new, pact_version_id=self.pact_version_id,
+                now=self.now, cause=f"import #{self.run_id}", history=self._history(first_new.values()),
+            ))
+
+    def people_changed(
+        self, changed: Iterable[int], created: Iterable[int] = (), left_accounts: Iterable[int] = ()
+    ) -> None:
+        """Publish one batch's new and changed people."""
+        event = PersonChanged(
+            changed=frozenset(changed), created=frozenset(created), left_accounts=frozenset(left_accounts),
+            pact_version_id=self.pact_version_id, now=self.now, cause=f"import #{self.run_id}",
+        )
+        if event.changed or event.created or event.left_accounts:
+            publish(self.session, event)
+
+    def accounts_changed(self, accounts: Iterable[int]) -> None:
+        """Publish one batch's changed accounts."""
+        chosen = frozenset(accounts)
+        if chosen:
+            publish(self.session, AccountsChanged(
+                accounts=chosen, pact_version_id=self.pact_version_id, now=self.now,
+                cause=f"import #{self.run_id}",
+            ))
+
+    def opportunities_recorded(self, items: list[OpportunityClosed]) -> None:
+        """Publish one batch's opened and closed opportunities."""
+        if items:
+            publish(self.session, OpportunitiesRecorded(
+                items=tuple(items), pact_version_id=self.pact_version_id, now=self.now,
+                history=self._history(item.at for item in items),
+            ))
 
     def reject(self, line: int, column: str | None, message: str) -> None:
         """Refuse a row (it changes nothing) and say why."""

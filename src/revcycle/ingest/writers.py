@@ -1,4 +1,5 @@
-"""What each import kind does with a batch of converted rows: resolve references, write, react."""
+"""What each import kind does with a batch of converted rows: resolve references, write, publish what
+happened (the revenue cycle and scoring react through their handlers)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import FromClause, select
 
-from revcycle.cycle.model import StageMoved
+from revcycle.cycle.events import OpportunityClosed
+from revcycle.cycle.moves import opportunity_happenings
 from revcycle.cycle.tables import Account, AppUser, Campaign, Opportunity, Person, Touchpoint
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.people import write_people
@@ -16,10 +18,9 @@ from revcycle.ingest.rows import Converted
 from revcycle.ingest.stages import write_stages
 from revcycle.ingest.upsert import Context, dedupe, upsert
 from revcycle.pact.schema import CycleEvent
-from revcycle.scoring.repository import ScoringRepository
 from revcycle.store.base import utc
 
-__all__ = ["WRITERS", "react"]
+__all__ = ["WRITERS"]
 
 
 _PLURAL = {"person": "people", "user": "users", "account": "accounts", "campaign": "campaigns"}
@@ -97,7 +98,7 @@ def write_accounts(ctx: Context, batch: list[Converted]) -> None:
                 },
             )
         )
-    ctx.touched_accounts.update(item.id for item in upsert(ctx, Account, items) if not item.new)
+    ctx.accounts_changed(item.id for item in upsert(ctx, Account, items) if not item.new)
 
 
 def write_campaigns(ctx: Context, batch: list[Converted]) -> None:
@@ -194,46 +195,8 @@ def write_touchpoints(ctx: Context, batch: list[Converted]) -> None:
         if item.new:
             pid, at = item.values["person_id"], item.values["occurred_at"]
             first[pid] = min(first.get(pid, at), at)
-    react(ctx, [(pid, CycleEvent.TOUCHPOINT_RECORDED, at) for pid, at in first.items()])
-    ctx.touch(item.values["person_id"] for item in written)
-    ctx.touch(before[item.row.values["external_id"]] for item in written if not item.new)  # a touch moved away
-
-
-def react(ctx: Context, events: list[tuple[int, CycleEvent, datetime]]) -> None:
-    """Apply the pact's lifecycle rules to these events, in order, and record the moves they make."""
-    touches = CycleEvent.TOUCHPOINT_RECORDED
-    events = [e for e in events if e[1] is not touches or e[0] not in ctx.settled]
-    if not events:
-        return
-    kinds = {event for _, event, _ in events}
-    settles = kinds == {touches}  # nothing else moves people during a touchpoint import: who cannot move stays put
-    stages = ctx.cycle.stages_reacting_to(kinds)
-    states = ctx.cycle_repo.states({pid for pid, _, _ in events}, stages=stages)
-    conditional = any(rule.when is not None and rule.on in kinds for rule in ctx.cycle.pact.lifecycle)
-    facts = ScoringRepository(ctx.session).facts if conditional else None  # a `when:` reads the person's record
-    moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
-    rules: dict[tuple[str, CycleEvent], StageMoved | None] = {}
-    for pid, event, at in events:
-        if pid not in states:
-            if settles:
-                ctx.settled.add(pid)
-            continue
-        stage, entered = states[pid]
-        when = max(at, entered) if event is touches else at
-        if facts is not None:
-            move = ctx.cycle.react(stage, event, at=when, facts=facts(pid))
-        else:  # without conditions the rule that fires depends on the stage and the event alone
-            if (stage, event) not in rules:
-                rules[stage, event] = ctx.cycle.react(stage, event, at=when)
-            found = rules[stage, event]
-            move = None if found is None else StageMoved(found.from_stage, found.to_stage, when, found.actor,
-                                                         found.kind, found.reason, found.rule)
-        if move is not None:
-            moves.append((pid, move, {}))
-            states[pid] = (move.to_stage, move.at)
-            if settles and stages is not None and move.to_stage not in stages:
-                ctx.settled.add(pid)
-    ctx.cycle_repo.record(moves, pact_version_id=ctx.pact_version_id)
+    moved_away = (before[item.row.values["external_id"]] for item in written if not item.new)
+    ctx.touches_recorded([*(item.values["person_id"] for item in written), *moved_away], first)
 
 
 def write_opportunities(ctx: Context, batch: list[Converted]) -> None:
@@ -306,10 +269,10 @@ def write_opportunities(ctx: Context, batch: list[Converted]) -> None:
         }
     )
     _check_won_before_first_touch(ctx, written)
-    events: list[tuple[int, CycleEvent, datetime]] = []
+    events: list[OpportunityClosed] = []
     for w in written:
         events += _opportunity_events(w.values, None if w.new else old.get(w.row.values["external_id"]), ctx.now)
-    react(ctx, events)
+    ctx.opportunities_recorded(events)
 
 
 def _dates_ok(ctx: Context, row: Converted) -> bool:
@@ -330,25 +293,22 @@ def _statuses(ctx: Context, external_ids: list[str]) -> dict[str, str]:
     return {ext: status for ext, status in ctx.session.execute(query) if ext is not None}
 
 
-def _opportunity_events(
-    values: dict[str, Any], old_status: str | None, now: datetime
-) -> list[tuple[int, CycleEvent, datetime]]:
+def _opportunity_events(values: dict[str, Any], old_status: str | None, now: datetime) -> list[OpportunityClosed]:
+    """What changed about an opportunity, at its own times: opened (when new), then won or lost (when its
+    status became so)."""
     person = values["person_id"]
     if person is None:
         return []
-    events = []
-    if old_status is None:
-        events.append((person, CycleEvent.OPPORTUNITY_CREATED, values["created_at"] or values["closed_at"] or now))
-    status = values["status"]
-    if status != old_status and status in ("won", "lost"):
-        event = CycleEvent.OPPORTUNITY_WON if status == "won" else CycleEvent.OPPORTUNITY_LOST
-        events.append((person, event, values["closed_at"]))
-    return events
+    happened = opportunity_happenings(values["created_at"], values["closed_at"], values["status"], now)
+    if old_status is not None:
+        happened = [(event, at) for event, at in happened
+                    if event is not CycleEvent.OPPORTUNITY_CREATED and values["status"] != old_status]
+    return [OpportunityClosed(person, event.value, at) for event, at in happened]
 
 
 def _check_won_before_first_touch(ctx: Context, written: list[Any]) -> None:
     won = [w for w in written if w.values["status"] == "won" and w.values["person_id"]]
-    firsts = ctx.cycle_repo.first_touch_times(w.values["person_id"] for w in won)
+    firsts = ctx.moves.repo.first_touch_times(w.values["person_id"] for w in won)
     created: dict[int, datetime] = {
         key: value
         for key, value in ctx.session.execute(

@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from revcycle.cycle.model import Cycle, StageMoved
+from revcycle.cycle.moves import MoveWriter
 from revcycle.cycle.repository import CycleRepository
 from revcycle.cycle.tables import Person, Touchpoint
 from revcycle.errors import InvalidTransition, NotFound
 from revcycle.pact.conditions import evaluate
-from revcycle.pact.service import PactService
+from revcycle.pact.service import ActivePact, PactService
 from revcycle.scoring.engine import AccountColumns, score_accounts, score_batch
 from revcycle.scoring.model import Scorecard
 from revcycle.scoring.repository import Batch, ScoringRepository
@@ -26,20 +27,10 @@ from revcycle.scoring.touches import TouchTable
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
 
-__all__ = ["Explanation", "ImportContext", "RescoreSummary", "ScoringService", "score_touched"]
+__all__ = ["Explanation", "RescoreSummary", "ScoringService", "score_touched"]
 
 ACTOR = "rule:scoring.qualify"
 Progress = Callable[[int, int], None]
-
-
-class ImportContext(Protocol):
-    """What the import hook needs from an import run (ingest's `Context` has it)."""
-
-    session: Session
-    cycle: Cycle
-    now: datetime
-    pact_version_id: int | None
-    run_id: int
 
 
 @dataclass
@@ -64,27 +55,31 @@ class Explanation:
 
 
 def score_touched(
-    ctx: ImportContext,
+    session: Session,
+    cycle: Cycle,
     person_ids: Iterable[int],
     *,
+    now: datetime,
+    pact_version_id: int | None,
+    cause: str,
     accounts: Iterable[int] = (),
     unmoved: Iterable[int] = (),
     batch_size: int = 20_000,
 ) -> None:
-    """Rescore the people an import touched, in the import's own transaction (no-op without scoring).
+    """Rescore the people a change touched, in the change's own transaction (no-op without scoring).
 
     People are scored in batches (memory stays bounded however many an import touched); their accounts, and
     `accounts` (e.g. one a person left), are scored once at the end, from the stored scores of every member.
     People in `unmoved` are scored but not moved to MQL by it (people a people import has just created: their
     CRM stage history may still be on its way)."""
-    pact = ctx.cycle.pact
+    pact = cycle.pact
     ids = sorted({int(pid) for pid in person_ids})
     quiet = sorted({int(pid) for pid in unmoved} - set(ids))
     stale = {int(a) for a in accounts}
     if pact.scoring is None or not (ids or quiet or stale):
         return
     card = Scorecard.from_pact(pact)
-    run = _Run(ctx.session, card, ctx.cycle, ctx.now, ctx.pact_version_id, f"import #{ctx.run_id}")
+    run = _Run(session, card, cycle, now, pact_version_id, cause)
     touches = run.repo.touches_in_one_pass(card, ids + quiet)  # when most people were touched (a first load)
     for chosen, move in ((ids, True), (quiet, False)):
         for start in range(0, len(chosen), batch_size):
@@ -93,7 +88,7 @@ def score_touched(
     wanted = sorted(stale)
     scored = score_accounts(*run.repo.members(wanted), top_people=card.top_people)
     run.repo.delete_accounts(sorted(set(wanted) - set(scored.account_id.tolist())))  # no scored member left
-    run.repo.replace_accounts(scored, everybody=False, now=ctx.now)
+    run.repo.replace_accounts(scored, everybody=False, now=now)
 
 
 class _Run:
@@ -141,8 +136,8 @@ class _Run:
         if rule is None or not rule.move:
             return
         moves: list[tuple[int, StageMoved, dict[str, Any]]] = []
-        people = CycleRepository(self.session)
-        states = people.states((int(batch.people.person_id[i]) for i in qualified), stages=rule.from_stages)
+        writer = MoveWriter(self.session, self.cycle, pact_version_id=self.pact_version_id, now=self.now)
+        states = writer.repo.states((int(batch.people.person_id[i]) for i in qualified), stages=rule.from_stages)
         for person, (stage, entered) in sorted(states.items()):
             if rule.definition is not None and not evaluate(rule.definition, self.repo.facts(person), now=self.now):
                 continue
@@ -152,20 +147,23 @@ class _Run:
                 continue
             moves.append((person, StageMoved(move.from_stage, move.to_stage, move.at, move.actor, move.kind,
                                              rule="scoring.qualify"), {}))
-        people.record(moves, pact_version_id=self.pact_version_id)
+        writer.record(moves)
         self.summary.moved += len(moves)
 
 
 class ScoringService:
     """Scores in the store."""
 
-    def __init__(self, uow: UnitOfWork, *, batch_size: int = 50_000) -> None:
+    def __init__(
+        self, uow: UnitOfWork, *, pacts: Callable[[], ActivePact] | None = None, batch_size: int = 50_000
+    ) -> None:
         self.uow = uow
+        self.pacts = pacts or PactService(uow).active  # the pact in force (bootstrap's cache in the app)
         self.batch_size = batch_size
 
     def rescore(self, *, now: datetime, actor: str, progress: Progress | None = None) -> RescoreSummary:
         """Rescore everybody under the pact in force, in batches of people, in one transaction."""
-        active = PactService(self.uow).active()
+        active = self.pacts()
         card = Scorecard.from_pact(active.pact)
         with self.uow.begin() as session:
             run = _Run(session, card, Cycle(active.pact), now, active.version_id, f"rescore v{active.number}")
@@ -202,7 +200,7 @@ class ScoringService:
 
     def explain(self, key: str) -> Explanation:
         """A person's score and its hits, or NotFound."""
-        active = PactService(self.uow).active()
+        active = self.pacts()
         with self.uow.begin() as session:
             person = _person(session, key)
             score, hits = ScoringRepository(session).current(person.id)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from revcycle.errors import StoreError
+from revcycle.store.events import MAX_DEPTH, Handlers, dispatch
 from revcycle.store.references import check_added_rows, mark_tables
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["UnitOfWork", "check_revision", "make_engine", "upgrade"]
 
@@ -60,6 +60,8 @@ def _checked_again(connection: Connection) -> None:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # Alembic is imported by the commands that touch the schema only
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("revcycle.store") / "migrations"))
     config.attributes["engine"] = engine
@@ -68,6 +70,8 @@ def _alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` through the migrations (the only way a schema is created)."""
+    from alembic import command
+
     try:
         command.upgrade(_alembic_config(engine), revision)
     except OperationalError as exc:
@@ -76,6 +80,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def check_revision(engine: Engine) -> None:
     """Refuse to work on a store whose schema is not at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     try:
         with engine.connect() as connection:
@@ -88,10 +95,14 @@ def check_revision(engine: Engine) -> None:
 
 
 class UnitOfWork:
-    """Owns one transaction: services open it, do their change, and commit once."""
+    """Owns one transaction and the events raised in it: services open it and do their change; before it
+    commits, the handlers registered for the events published on its session run in the same transaction (a
+    handler that fails undoes the whole change). Without `handlers`, events are dropped (a bare store)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, handlers: Handlers | None = None, *, max_depth: int = MAX_DEPTH) -> None:
         self.engine = engine
+        self.handlers = handlers
+        self.max_depth = max_depth
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
@@ -103,6 +114,7 @@ class UnitOfWork:
         if not bulk_load or self.engine.dialect.name != "sqlite":
             with self._sessions() as session, session.begin():
                 yield session
+                dispatch(session, self.handlers, max_depth=self.max_depth)
             return
         with self.engine.connect() as connection:
             try:
@@ -111,6 +123,7 @@ class UnitOfWork:
                 connection.commit()  # so this ends SQLAlchemy's side only, and the session begins its own
                 with Session(bind=connection, expire_on_commit=False) as session, session.begin():
                     yield session
+                    dispatch(session, self.handlers, max_depth=self.max_depth)
                     session.flush()
                     check_added_rows(connection, marks)
             finally:

@@ -203,7 +203,7 @@ def test_both_paths_store_the_same_rows_for_any_touchpoint_file(
             shutil.copy(template, folder / name)
             stores.append(_store(f"sqlite:///{folder / name}"))
         try:
-            assert_paths_agree(*stores, touches, zone)
+            assert_paths_agree(stores[0], stores[1], touches, zone)
         finally:
             for store in stores:
                 store.engine.dispose()

@@ -65,6 +65,14 @@ def natural_dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+def stored_text(store: Store) -> list[tuple[Any, ...]]:
+    """Touchpoints as the database holds them, without the column types' parsing (SQLite keeps instants as
+    text: both paths must write the same text, not only text that parses to the same instant)."""
+    with store.engine.connect() as connection:
+        query = "SELECT external_id, occurred_at, row_hash, type, channel FROM touchpoint ORDER BY external_id"
+        return [tuple(row) for row in connection.exec_driver_sql(query)]
+
+
 def counts(summary: ImportSummary) -> tuple[int, int, int, int]:
     """An import's inserted, updated, unchanged and rejected counts."""
     c = summary.counts

@@ -24,7 +24,7 @@ from revcycle.pact.loader import example_pact_text
 from revcycle.pact.service import PactService
 from revcycle.store.session import make_engine, upgrade
 from tests.conftest import NOW, POSTGRES_URL, Store
-from tests.ingest.agreement import counts, import_via, natural_dump
+from tests.ingest.agreement import counts, import_via, natural_dump, stored_text
 
 HEADER = ["external_id", "person_external_id", "person_email", "type", "channel", "content", "content_stage",
           "utm_term", "occurred_at"]  # fmt: skip
@@ -88,10 +88,12 @@ def assert_paths_agree(columnar: Store, rows: Store, touches: Path, zone: str | 
     by_columns = import_via(columnar, "touchpoints", touches, columnar=True, mapping=mapping, column_batch_size=4)
     by_rows = import_via(rows, "touchpoints", touches, columnar=False, mapping=mapping)
     assert counts(by_columns) == counts(by_rows)
+    assert (by_columns.rows, by_columns.empty) == (by_rows.rows, by_rows.empty)
     spanning = any(mark in cell for row in _cells(touches) for cell in row for mark in "\r\n")
     assert _problems(by_columns, spanning) == _problems(by_rows, spanning)
     stored = natural_dump(rows)
     assert natural_dump(columnar) == stored
+    assert stored_text(columnar) == stored_text(rows)
     kept, rejected = by_rows.counts.inserted, by_rows.counts.rejected
     assert counts(import_via(columnar, "touchpoints", touches, columnar=False, mapping=mapping)) == (
         0,

@@ -122,6 +122,11 @@ class App:
             self._engine = make_engine(self.settings.database_url)
         return self._engine
 
+    def close(self) -> None:
+        """Close the engine's pooled connections (the app can be used again: a new engine is made)."""
+        if self._engine is not None:
+            self._engine.dispose()
+
     def uow(self, *, check: bool = True) -> UnitOfWork:
         """A unit of work with every handler; the schema is checked once per app."""
         if check and not self._checked:

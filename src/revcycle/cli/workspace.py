@@ -4,7 +4,7 @@ the clock, the consoles."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -38,7 +38,11 @@ class Workspace:
         """A unit of work (with every handler) on a store whose schema is current."""
         return self.app.uow(check=check)
 
+    def close(self) -> None:
+        """Close the store's connections, if any were opened."""
+        self.app.close()
+
     @staticmethod
     def now() -> datetime:
         """The edge reads the clock; services get `now` as a parameter."""
-        return App.now()
+        return datetime.now(UTC)

@@ -107,7 +107,8 @@ class CycleRepository:
             "SELECT p.id FROM person p JOIN stage_change s ON s.person_id = p.id AND s.at = p.stage_entered_at"
             " WHERE p.id IN :values AND s.actor LIKE :rule"
         )
-        return {int(pid) for (pid,) in select_where_in(self.session, sql, list(person_ids), integers=True, rule=_RULE_LIKE)}
+        rows = select_where_in(self.session, sql, list(person_ids), integers=True, rule=_RULE_LIKE)
+        return {int(pid) for (pid,) in rows}
 
     def stated_states(self, person_ids: Iterable[int]) -> dict[int, tuple[str, datetime]]:
         """Each person's stage and its time by their last stated move (any move but a lifecycle rule's)."""

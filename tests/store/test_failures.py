@@ -49,7 +49,10 @@ def test_a_read_only_sqlite_url_is_a_read_only_store(tmp_path: Path) -> None:
     url = f"sqlite:///file:{path}?mode=ro&uri=true"
     explained = explain(_raised(url, "INSERT INTO t VALUES (1)"), url=url)
     assert isinstance(explained, ReadOnlyStore)
-    assert f"the store at {path} is read-only (attempt to write a readonly database)" in str(explained)
+    assert str(explained) == (
+        f"the store at {path} is read-only (attempt to write a readonly database): revcycle cannot write to it; "
+        "the URL opens it with mode=ro"
+    )
 
 
 def test_a_missing_table_says_to_upgrade(tmp_path: Path) -> None:
@@ -62,10 +65,7 @@ def test_a_missing_table_says_to_upgrade(tmp_path: Path) -> None:
 
 
 def test_an_undefined_postgresql_table_says_to_upgrade(postgresql_url: str) -> None:
-    explained = explain(
-        _raised(postgresql_url, "SELECT * FROM person"),
-        url=postgresql_url,
-    )
+    explained = explain(_raised(postgresql_url, "SELECT * FROM person"), url=postgresql_url)
     assert type(explained) is StoreError and "run `revcycle db upgrade`" in str(explained)
     assert 'relation "person" does not exist' in str(explained)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from revcycle.cli.workspace import Workspace, errors
 from revcycle.config import Settings
@@ -28,6 +29,7 @@ def build(wanted: str | None = None) -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        cls=_Root,
     )
     app.callback()(main)
     for name in _GROUPS:
@@ -61,12 +63,41 @@ def main(
 ) -> None:
     """revcycle: the sales-marketing pact, the revenue cycle, and their numbers."""
     ctx.obj = Workspace(Settings.from_env(database_url))
+    ctx.call_on_close(ctx.obj.close)  # the engine's connections are closed when the command ends
 
 
-def run() -> None:
-    """The console entry point: Typer handles usage errors; a RevcycleError is a message and exit status 1."""
+class _Root(TyperGroup):
+    """The `revcycle` group: a database failure escaping any command is explained, naming the command's store."""
+
+    def invoke(self, ctx: Any) -> Any:  # Click's own Context type is private to Typer
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            url = ctx.obj.settings.database_url if isinstance(ctx.obj, Workspace) else None
+            explained = _explained(exc, url)
+            if explained is None or explained is exc:
+                raise
+            raise explained from exc
+
+
+def _explained(exc: BaseException, url: str | None = None) -> RevcycleError | None:
+    """`exc` as a RevcycleError, if it is one or a database failure; None for anything else (a bug)."""
+    if isinstance(exc, RevcycleError):
+        return exc
+    from revcycle.store.failures import explain  # only on the way out: start-up does not pay for it
+
+    return explain(exc, url=url)
+
+
+def run(arguments: list[str] | None = None) -> None:
+    """The console entry point: Typer handles usage errors (exit status 2); a RevcycleError or a database
+    failure is one line and exit status 1."""
+    words = sys.argv[1:] if arguments is None else arguments
     try:
-        build(_wanted(sys.argv[1:]))()
-    except RevcycleError as exc:
-        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        build(_wanted(words))(args=words, prog_name="revcycle")
+    except Exception as exc:
+        failure = _explained(exc)
+        if failure is None:
+            raise
+        errors.print(f"[red]error:[/red] {escape(str(failure))}", highlight=False)
         sys.exit(1)

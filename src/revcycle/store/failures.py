@@ -25,7 +25,7 @@ def explain(exc: BaseException, *, url: str | None = None) -> RevcycleError | No
         return None
     where = _where(url)
     if isinstance(driver, sqlite3.Error):
-        return _sqlite(driver, where)
+        return _sqlite(driver, where, url or "")
     return _postgresql(driver, where)
 
 
@@ -38,7 +38,7 @@ def _driver_error(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _sqlite(error: sqlite3.Error, where: str) -> RevcycleError:
+def _sqlite(error: sqlite3.Error, where: str, url: str) -> RevcycleError:
     message = _first_line(error)
     lowered = message.lower()
     if "database is locked" in lowered or "database table is locked" in lowered:
@@ -47,12 +47,13 @@ def _sqlite(error: sqlite3.Error, where: str) -> RevcycleError:
             f"{BUSY_TIMEOUT_SECONDS} s; gave up (try again when it finishes)"
         )
     if "readonly database" in lowered or "read-only" in lowered:
-        return ReadOnlyStore(
-            f"the store at {where} is read-only ({message}): writing needs write permission on the file and its "
-            "folder (SQLite keeps -wal and -shm files beside it), and no mode=ro in the URL"
-        )
+        why = "the URL opens it with mode=ro" if "mode=ro" in url else "check the file's and its folder's modes"
+        return ReadOnlyStore(f"the store at {where} is read-only ({message}): revcycle cannot write to it; {why}")
     if "unable to open database file" in lowered:
-        return StoreError(f"cannot open the store at {where}: its folder does not exist or cannot be read")
+        return StoreError(
+            f"cannot open the store at {where}: its folder must exist and be writable "
+            "(SQLite keeps -wal and -shm files beside the store)"
+        )
     if missing := re.search(r"no such table: (\S+)", message):
         return StoreError(f"the store at {where} has no {missing.group(1)} table: it is not migrated; {_UPGRADE}")
     return StoreError(f"the store at {where} failed: {message}")

@@ -36,8 +36,6 @@ def test_a_usable_url_is_kept_in_its_canonical_form(given: str, canonical: str) 
         ("revcycle.db", '"revcycle.db" is not a database URL; for a SQLite file write sqlite:///revcycle.db'),
         ("sqlite://x.db", '"sqlite://x.db" has two slashes after sqlite:'),
         ("sqlite://x.db", "write sqlite:///x.db (three slashes"),
-        ("sqlite://", "in-memory SQLite database: nothing would be kept"),
-        ("sqlite:///:memory:", "in-memory SQLite database: nothing would be kept"),
         ("mysql://root@localhost/crm", 'revcycle stores its data in SQLite or PostgreSQL, not "mysql"'),
         ("oracle+cx_oracle://u@h/db", 'revcycle stores its data in SQLite or PostgreSQL, not "oracle+cx_oracle"'),
         ("postgresql+psycopg2://u@h/db", "through psycopg 3; write postgresql://u@h/db"),
@@ -48,10 +46,19 @@ def test_a_usable_url_is_kept_in_its_canonical_form(given: str, canonical: str) 
 def test_an_unusable_url_is_refused_naming_what_is_accepted(given: str, says: str) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings(database_url=given)
+    with pytest.raises(SettingsError):
+        Settings.from_env(given or " ")
     message = str(caught.value)
     assert says in message
     assert "\n" not in message and ("sqlite:///" in message or "write postgresql://" in message)
     assert isinstance(caught.value, RevcycleError)
+
+
+@pytest.mark.parametrize("given", ["sqlite://", "sqlite:///:memory:", "sqlite:///?cache=shared"])
+def test_an_in_memory_store_is_refused_for_a_command_but_kept_for_an_engine_in_process(given: str) -> None:
+    assert Settings(database_url=given).database_url == given  # e.g. bootstrap's App.for_engine in a test
+    with pytest.raises(SettingsError, match=r"is an in-memory SQLite database: nothing would be kept; use sqlite:///"):
+        Settings.from_env(given)
 
 
 def test_a_refused_url_does_not_print_its_password() -> None:

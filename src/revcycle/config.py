@@ -17,7 +17,10 @@ _ACCEPTED = "use sqlite:///path/to/revcycle.db (sqlite:////an/absolute/path.db) 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the store lives and who is acting; the database URL is checked and made canonical on creation."""
+    """Where the store lives and who is acting; the database URL is checked and made canonical on creation.
+
+    An in-memory SQLite URL is accepted here, for an engine that lives as long as its process (tests, a library
+    caller); `from_env`, which reads what a user typed for one command, refuses it."""
 
     database_url: str = DEFAULT_DATABASE_URL
     actor: str = "cli"
@@ -30,7 +33,7 @@ class Settings:
         """Settings from `REVCYCLE_DATABASE_URL` / `REVCYCLE_ACTOR`, an explicit URL winning."""
         url = database_url or os.environ.get("REVCYCLE_DATABASE_URL") or DEFAULT_DATABASE_URL
         actor = os.environ.get("REVCYCLE_ACTOR") or os.environ.get("USER") or "cli"
-        return cls(database_url=url, actor=actor)
+        return cls(database_url=canonical_database_url(url, persistent=True), actor=actor)
 
     @property
     def workspace(self) -> Path:
@@ -39,9 +42,9 @@ class Settings:
         return Path.cwd() if path is None else Path(path).resolve().parent
 
 
-def canonical_database_url(raw: str) -> str:
+def canonical_database_url(raw: str, *, persistent: bool = False) -> str:
     """The URL revcycle works with (`sqlite:///...` or `postgresql+psycopg://...`), or SettingsError saying why
-    this one cannot be used and what would be."""
+    this one cannot be used and what would be; `persistent` also refuses an in-memory SQLite database."""
     url = raw.strip()
     shown = printable_url(url)
     scheme, separator, rest = url.partition("://")
@@ -50,7 +53,7 @@ def canonical_database_url(raw: str) -> str:
         raise SettingsError(f'"{shown}" is not a database URL{hint} ({_ACCEPTED})')
     backend, _, driver = scheme.lower().partition("+")
     if backend == "sqlite" and driver in ("", "pysqlite"):
-        canonical = "sqlite://" + _sqlite_rest(rest, shown)
+        canonical = "sqlite://" + _sqlite_rest(rest, shown, persistent=persistent)
     elif backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
         canonical = "postgresql+psycopg://" + rest
     elif backend in ("postgresql", "postgres"):
@@ -63,12 +66,13 @@ def canonical_database_url(raw: str) -> str:
     return canonical
 
 
-def _sqlite_rest(rest: str, shown: str) -> str:
-    """What follows `sqlite://`: a third slash, then a file path (in-memory databases are refused)."""
+def _sqlite_rest(rest: str, shown: str, *, persistent: bool) -> str:
+    """What follows `sqlite://`: a third slash and a file path, or nothing (in memory) unless `persistent`."""
     path = rest.removeprefix("/").partition("?")[0]
     if not rest or path in ("", ":memory:"):
-        # Each command opens its own connection, so an in-memory store would be empty again at the next one.
-        raise SettingsError(f'"{shown}" is an in-memory SQLite database: nothing would be kept; {_ACCEPTED}')
+        if persistent:  # each command is a process of its own: an in-memory store is empty at the next one
+            raise SettingsError(f'"{shown}" is an in-memory SQLite database: nothing would be kept; {_ACCEPTED}')
+        return rest
     if not rest.startswith("/"):
         raise SettingsError(
             f'"{shown}" has two slashes after sqlite:, the file would be read as a host name; '

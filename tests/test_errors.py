@@ -33,6 +33,8 @@ def test_a_failed_handler_names_itself_the_event_and_the_cause() -> None:
     assert str(bug) == "handler \"scoring.rescore\" failed on TouchesRecorded (120 people): KeyError: 'fit'"
     refusal = HandlerFailed("cycle.advance", "MovesRecorded (3 moves)", NotFound("no stage sal in the pact"))
     assert str(refusal) == 'handler "cycle.advance" failed on MovesRecorded (3 moves): no stage sal in the pact'
+    multi = HandlerFailed("sla.start", "LeadAssigned (1 lead)", RuntimeError("lock lost\n[SQL: UPDATE sla_clock]"))
+    assert str(multi) == 'handler "sla.start" failed on LeadAssigned (1 lead): RuntimeError: lock lost'
     assert (refusal.handler, refusal.event, type(refusal.cause)) == (
         "cycle.advance",
         "MovesRecorded (3 moves)",

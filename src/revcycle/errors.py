@@ -98,8 +98,10 @@ class HandlerFailed(RevcycleError):
         self.handler = handler
         self.event = event
         self.cause = cause
-        # A RevcycleError already speaks to the user; anything else is a bug, so its type is worth naming.
-        reason = str(cause) if isinstance(cause, RevcycleError) else f"{type(cause).__name__}: {cause}"
+        # A RevcycleError already speaks to the user; anything else is a bug, so its type is worth naming, and
+        # its first line is enough (a database error goes on with the SQL and a link).
+        first = next(iter(str(cause).strip().splitlines()), "")
+        reason = str(cause) if isinstance(cause, RevcycleError) else f"{type(cause).__name__}: {first}"
         super().__init__(f'handler "{handler}" failed on {event}: {reason}')
 
 

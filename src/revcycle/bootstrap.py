@@ -3,7 +3,7 @@ service and every event handler. The CLI, the API and the worker are thin edges 
 added later is a folder plus a few lines here.
 
 Handlers run in the order registered, inside the transaction of the change that raised their events:
-1. `cycle.lifecycle_rules`: the pact's lifecycle rules on new touches and opportunities (cycle/handlers.py);
+1. `cycle.lifecycle_rules`: the pact's lifecycle rules on new people, touches and opportunities (cycle/handlers.py);
 2. `scoring.rescore`: rescore the people a change touched, once per change (scoring/handlers.py).
 """
 
@@ -83,7 +83,7 @@ def register_handlers(handlers: Handlers, pacts: Pacts) -> Handlers:
     from revcycle.cycle.handlers import apply_lifecycle_rules
     from revcycle.scoring.handlers import rescore_touched
 
-    handlers.gather(TouchesRecorded, OpportunitiesRecorded, name="cycle.lifecycle_rules")(
+    handlers.gather(PersonChanged, TouchesRecorded, OpportunitiesRecorded, name="cycle.lifecycle_rules")(
         apply_lifecycle_rules(pacts.of)
     )
     handlers.gather(TouchesRecorded, PersonChanged, AccountsChanged, name="scoring.rescore")(

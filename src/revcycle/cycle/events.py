@@ -59,6 +59,7 @@ class PersonChanged(Event):
 
     changed: frozenset[int] = frozenset()
     created: frozenset[int] = frozenset()
+    entered: Mapping[int, datetime] = field(default_factory=dict)  # each new person's entry into the cycle
     left_accounts: frozenset[int] = frozenset()
     pact_version_id: int | None
     now: datetime

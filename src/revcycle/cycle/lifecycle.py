@@ -24,6 +24,7 @@ __all__ = ["RULE_ACTOR_PREFIX", "Happening", "Reactions", "derive", "is_rule_mov
 
 RULE_ACTOR_PREFIX = "rule:lifecycle["  # the actor of every move a lifecycle rule made (provisional moves)
 _ORDER = {
+    CycleEvent.PERSON_CREATED: -1,
     CycleEvent.TOUCHPOINT_RECORDED: 0,
     CycleEvent.OPPORTUNITY_CREATED: 1,
     CycleEvent.OPPORTUNITY_WON: 2,

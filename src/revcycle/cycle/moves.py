@@ -134,12 +134,15 @@ class MoveWriter:
         """Everything stored that a lifecycle rule reacts to, per person, from `since` on."""
         kinds = {rule.on for rule in self.cycle.pact.lifecycle}
         found: dict[int, list[Happening]] = {}
+        if CycleEvent.PERSON_CREATED in kinds:
+            for pid in people:
+                found.setdefault(pid, []).append(Happening(created[pid], CycleEvent.PERSON_CREATED))
         if CycleEvent.TOUCHPOINT_RECORDED in kinds:
             for pid, times in self.repo.touch_times(people, since=min([since, *created.values()])).items():
                 found.setdefault(pid, []).extend(
                     Happening(max(at, created[pid]), CycleEvent.TOUCHPOINT_RECORDED) for at in times
                 )
-        if kinds - {CycleEvent.TOUCHPOINT_RECORDED}:
+        if kinds - {CycleEvent.TOUCHPOINT_RECORDED, CycleEvent.PERSON_CREATED}:
             for pid, deals in self.repo.opportunity_times(people).items():
                 found.setdefault(pid, []).extend(
                     Happening(max(at, created.get(pid, at)), event)

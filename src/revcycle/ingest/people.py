@@ -119,7 +119,7 @@ def _insert(ctx: Context, inserts: list[tuple[Converted, dict[str, Any], StageMo
     ]
     ids = ctx.repo.insert(Person.__table__, rows, returning=True)
     ctx.moves.record([(pid, move, {}) for pid, (_, _, move) in zip(ids, inserts, strict=True)])
-    ctx.people_changed((), created=ids)
+    ctx.people_changed((), {pid: move.at for pid, (_, _, move) in zip(ids, inserts, strict=True)})
     ctx.counts.inserted += len(inserts)
 
 

@@ -75,11 +75,16 @@ class Context:
             ))
 
     def people_changed(
-        self, changed: Iterable[int], created: Iterable[int] = (), left_accounts: Iterable[int] = ()
+        self,
+        changed: Iterable[int],
+        entered: dict[int, datetime] | None = None,
+        left_accounts: Iterable[int] = (),
     ) -> None:
-        """Publish one batch's new and changed people."""
+        """Publish one batch's new (with their entry time) and changed people."""
+        entered = entered or {}
         event = PersonChanged(
-            changed=frozenset(changed), created=frozenset(created), left_accounts=frozenset(left_accounts),
+            changed=frozenset(changed), created=frozenset(entered), entered=entered,
+            left_accounts=frozenset(left_accounts),
             pact_version_id=self.pact_version_id, now=self.now, cause=f"import #{self.run_id}",
         )
         if event.changed or event.created or event.left_accounts:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 from revcycle.errors import PactIssue
 from revcycle.pact.conditions import ACCOUNT_FIELDS, PERSON_FIELDS, AllOf, AnyOf, FieldTest, NotOf, field_problem
-from revcycle.pact.schema import Pact
+from revcycle.pact.schema import HANDOFF_ROLES, HANDOFF_RULES, Pact
 from revcycle.pact.scoring import check_scoring
 
 __all__ = ["ACCOUNT_FIELDS", "PERSON_FIELDS", "check"]
@@ -22,6 +23,7 @@ def check(pact: Pact) -> list[PactIssue]:
         *_definitions(pact),
         *_sla(pact),
         *_business_hours(pact),
+        *_handoffs(pact),
         *check_scoring(pact),
     ]
 
@@ -133,3 +135,29 @@ def _business_hours(pact: Pact) -> Iterator[PactIssue]:
         yield PactIssue("business_hours.end", "the business day must end after it starts")
     if not pact.business_hours.days:
         yield PactIssue("business_hours.days", "name at least one working day")
+
+
+def _handoffs(pact: Pact) -> Iterator[PactIssue]:
+    """Hand-offs name main stages, can be derived where left out, and follow the cycle's order."""
+    named = pact.handoffs.model_dump()
+    for role, stage in named.items():
+        if stage is not None and (problem := _unknown_stage(stage, pact, detours=False)):
+            yield PactIssue(f"handoffs.{role}", problem.replace("is not a stage", "is not a main stage"))
+    stages = pact.handoff_stages()
+    for role, stage in stages.items():
+        team = HANDOFF_RULES[role][0]
+        if stage is None:
+            yield PactIssue(
+                f"handoffs.{role}",
+                f"the {role} stage cannot be derived: no main stage is owned by the {team} team "
+                f"(name it: handoffs: {{{role}: STAGE}})",
+            )
+    order = pact.stage_names()
+    placed = [(role, stages[role]) for role in HANDOFF_ROLES if stages[role] in order]
+    for (before, first), (role, stage) in pairwise(placed):
+        if order.index(str(stage)) < order.index(str(first)):
+            yield PactIssue(
+                f"handoffs.{role}",
+                f'"{stage}" comes before the {before} stage "{first}": hand-offs follow the cycle '
+                f"({', '.join(HANDOFF_ROLES)})",
+            )

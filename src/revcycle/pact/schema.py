@@ -15,16 +15,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from revcycle.errors import PactError, PactIssue
 from revcycle.pact.conditions import Condition
 from revcycle.pact.durations import DurationField
 from revcycle.pact.scoring import ScoringSection
 
 __all__ = [
+    "HANDOFF_ROLES",
+    "HANDOFF_RULES",
     "BusinessHours",
     "CycleEvent",
     "Definition",
     "Detour",
     "FirstContactTier",
+    "HandoffStages",
+    "Handoffs",
     "LifecycleRule",
     "Pact",
     "ReasonCode",
@@ -115,6 +120,39 @@ class Definition(Section):
 
     description: str
     when: Condition | None = None
+
+
+HANDOFF_ROLES = ("mql", "sal", "sql", "opportunity", "won")
+
+
+class Handoffs(Section):
+    """The main stages reports count as hand-offs, by role; a role left out is derived from the stages' teams."""
+
+    mql: Name | None = Field(default=None, description="marketing qualified: handed from marketing to sales")
+    sal: Name | None = Field(default=None, description="sales accepted: an SDR took the lead")
+    sql: Name | None = Field(default=None, description="sales qualified: ready for an account executive")
+    opportunity: Name | None = Field(default=None, description="an open opportunity")
+    won: Name | None = Field(default=None, description="closed-won: the end of the main path")
+
+
+class HandoffStages(Section):
+    """Every hand-off role resolved to a main stage: the names reports read."""
+
+    mql: str
+    sal: str
+    sql: str
+    opportunity: str
+    won: str
+
+
+# How a role left out is derived: the first (0) or last (-1) main stage of a team (None: of any team).
+HANDOFF_RULES: dict[str, tuple[Team | None, int]] = {
+    "mql": (Team.MARKETING, -1),
+    "sal": (Team.SDR, 0),
+    "sql": (Team.SDR, -1),
+    "opportunity": (Team.AE, 0),
+    "won": (None, -1),
+}
 
 
 class Cycle(Section):
@@ -218,6 +256,7 @@ class Pact(Section):
     lead_values: LeadValues | None = None
     sla: Sla | None = None
     scoring: ScoringSection | None = None
+    handoffs: Handoffs = Field(default_factory=Handoffs)
 
     def stage_names(self) -> list[str]:
         """The main stages in cycle order."""
@@ -226,3 +265,20 @@ class Pact(Section):
     def detour(self, name: str) -> Detour | None:
         """The detour called `name`, if any."""
         return next((detour for detour in self.detours if detour.name == name), None)
+
+    def handoff_stages(self) -> dict[str, str | None]:
+        """Each hand-off role's stage as named under `handoffs`, else derived from the teams (None: neither)."""
+        named = self.handoffs.model_dump()
+        out: dict[str, str | None] = {}
+        for role, (team, end) in HANDOFF_RULES.items():
+            owned = [stage.name for stage in self.stages if team is None or stage.team == team]
+            out[role] = named[role] or (owned[end] if owned else None)
+        return out
+
+    def handoffs_resolved(self) -> HandoffStages:
+        """The hand-off stages reports read; a PactError when one can be neither read nor derived."""
+        stages = self.handoff_stages()
+        missing = [role for role, stage in stages.items() if stage is None]
+        if missing:
+            raise PactError([PactIssue(f"handoffs.{role}", "cannot be derived: name it") for role in missing])
+        return HandoffStages.model_validate(stages)

@@ -103,11 +103,12 @@ class Tables:
 
 def _indexed(cached: ir.Table, column: str) -> ir.Table:
     """SQLite joins a temporary table by scanning it for every row unless it has an index: give it one
-    on the column it is joined on. Other engines hash-join."""
+    on the column it is joined on (once: Ibis hands out one cached table for equal expressions, which two
+    shared keys can build, e.g. the members of two person-level journey specs). Other engines hash-join."""
     backend = cached._find_backend()
     if backend.name == "sqlite" and column in cached.columns:
         name = cached.op().name
-        backend.raw_sql(f'CREATE INDEX "ix_{name}" ON "{name}" ("{column}")').close()
+        backend.raw_sql(f'CREATE INDEX IF NOT EXISTS "ix_{name}" ON "{name}" ("{column}")').close()
     return cached
 
 

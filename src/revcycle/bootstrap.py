@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from threading import Lock
-from typing import TYPE_CHECKING
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -80,16 +81,26 @@ class Pacts:
 
 def register_handlers(handlers: Handlers, pacts: Pacts) -> Handlers:
     """Every reaction to events, in the order they run."""
-    from revcycle.cycle.handlers import apply_lifecycle_rules
-    from revcycle.scoring.handlers import rescore_touched
-
     handlers.gather(PersonChanged, TouchesRecorded, OpportunitiesRecorded, name="cycle.lifecycle_rules")(
-        apply_lifecycle_rules(pacts.of)
+        _lazy("revcycle.cycle.handlers", "apply_lifecycle_rules", pacts)
     )
     handlers.gather(TouchesRecorded, PersonChanged, AccountsChanged, name="scoring.rescore")(
-        rescore_touched(pacts.of)
+        _lazy("revcycle.scoring.handlers", "rescore_touched", pacts)
     )
     return handlers
+
+
+def _lazy(module: str, factory: str, pacts: Pacts) -> Callable[[list[Any], Session], None]:
+    """A handler built on its first event: a command that raises none (`pact show`) never imports scoring's
+    numerical libraries."""
+    built: list[Callable[[list[Any], Session], None]] = []
+
+    def handle(events: list[Any], session: Session) -> None:
+        if not built:
+            built.append(getattr(import_module(module), factory)(pacts.of))
+        built[0](events, session)
+
+    return handle
 
 
 @dataclass

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from revcycle.errors import StoreError
 from revcycle.store.metadata import metadata
-from revcycle.store.session import _alembic_config, make_engine, upgrade
+from revcycle.store.session import SCHEMA_HEAD, _alembic_config, check_revision, make_engine, upgrade
 
 
 def test_migrations_build_exactly_the_models_and_downgrade_cleanly(store_url: str) -> None:
@@ -26,4 +29,17 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_schema_head_every_command_checks_is_alembics_newest_migration(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    assert ScriptDirectory.from_config(_alembic_config(engine)).get_current_head() == SCHEMA_HEAD
+    with pytest.raises(StoreError, match="has no schema yet"):
+        check_revision(engine)
+    upgrade(engine, "0002")
+    with pytest.raises(StoreError, match=f"is at revision 0002, not {SCHEMA_HEAD}"):
+        check_revision(engine)
+    upgrade(engine)
+    check_revision(engine)
     engine.dispose()

@@ -10,14 +10,26 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from revcycle.cli.workspace import Workspace, errors
-from revcycle.config import Settings
 from revcycle.errors import RevcycleError
 
 __all__ = ["build", "run"]
 
 _GROUPS = ("db", "pact", "lead", "report", "sim", "score", "export")
 _COMMANDS = {"import": ("imports", "import_file"), "demo": ("demo", "demo")}
+# What `revcycle --help` lists, without importing every command's libraries (pandas, Ibis, numpy: seconds);
+# tests/cli/test_startup.py holds each line equal to the help its command declares.
+SUMMARIES = {
+    "db": "The store: create or upgrade its schema.",
+    "pact": "The pact: the sales-marketing SLA as a versioned YAML file.",
+    "lead": "People: a lead's timeline, a stage move by hand.",
+    "report": "Reports: funnel, KPIs, attribution, content, channels, on any engine.",
+    "sim": "The simulated demo company.",
+    "score": "Lead scoring: fit and engagement, explained, back-tested, calibrated.",
+    "export": "Export the store for other engines.",
+    "import": "Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by "
+    "external id).",
+    "demo": "Create a SQLite workspace with the example pact, simulate a company, import it, and show the numbers.",
+}
 
 
 def build(wanted: str | None = None) -> typer.Typer:
@@ -32,6 +44,12 @@ def build(wanted: str | None = None) -> typer.Typer:
         cls=_Root,
     )
     app.callback()(main)
+    if wanted == "":  # the overview alone: every command listed by its summary, none imported
+        for name in _GROUPS:
+            app.add_typer(typer.Typer(help=SUMMARIES[name]), name=name)
+        for name in _COMMANDS:
+            app.command(name, help=SUMMARIES[name])(_listed_only)
+        return app
     for name in _GROUPS:
         if wanted in (None, name):
             app.add_typer(import_module(f"revcycle.cli.{name}").app, name=name)
@@ -41,15 +59,22 @@ def build(wanted: str | None = None) -> typer.Typer:
     return app
 
 
+def _listed_only() -> None:
+    """Stands for a command in the overview; never run (a named command loads its real module)."""
+
+
 def _wanted(arguments: list[str]) -> str | None:
-    """The command named on the command line, or None (no command, --help, or an unknown word: load all)."""
+    """The command named on the command line; "" for the overview alone (nothing, or only --help); None when
+    the first word is no command (load all, so the error can suggest the nearest)."""
     words = iter(arguments)
     for word in words:
         if word == "--database-url":
             next(words, None)
+        elif word == "--help":
+            continue
         elif not word.startswith("--database-url="):
             return word if word in _GROUPS or word in _COMMANDS else None
-    return None
+    return ""
 
 
 def main(
@@ -62,6 +87,9 @@ def main(
     ] = None,
 ) -> None:
     """revcycle: the sales-marketing pact, the revenue cycle, and their numbers."""
+    from revcycle.cli.workspace import Workspace  # the store's libraries, for commands that run (not --help)
+    from revcycle.config import Settings
+
     ctx.obj = Workspace(Settings.from_env(database_url))
     ctx.call_on_close(ctx.obj.close)  # the engine's connections are closed when the command ends
 
@@ -73,7 +101,8 @@ class _Root(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            url = ctx.obj.settings.database_url if isinstance(ctx.obj, Workspace) else None
+            settings = getattr(ctx.obj, "settings", None)
+            url = settings.database_url if settings is not None else None
             explained = _explained(exc, url)
             if explained is None or explained is exc:
                 raise
@@ -99,5 +128,7 @@ def run(arguments: list[str] | None = None) -> None:
         failure = _explained(exc)
         if failure is None:
             raise
+        from revcycle.cli.workspace import errors
+
         errors.print(f"[red]error:[/red] {escape(str(failure))}", highlight=False)
         sys.exit(1)

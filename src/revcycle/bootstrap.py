@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from threading import Lock
 from importlib import import_module
+from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select

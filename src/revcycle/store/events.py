@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from revcycle.errors import HandlerFailed, HandlerLoop
+from revcycle.errors import HandlerFailed, HandlerLoop, StoreError
 
 __all__ = ["MAX_DEPTH", "Event", "Handlers", "dispatch", "publish"]
 
@@ -89,9 +89,14 @@ class Handlers:
 def _call(registration: _Registration, argument: Any, event: Event, session: Any) -> None:
     try:
         registration.function(argument, session)
-    except (HandlerFailed, HandlerLoop):
+    except (HandlerFailed, HandlerLoop, StoreError):
         raise
     except Exception as exc:
+        from revcycle.store.failures import explain  # a busy or read-only store is said as such
+
+        store = explain(exc)
+        if isinstance(store, StoreError):
+            raise store from exc
         raise HandlerFailed(registration.name, event.describe(), exc) from exc
 
 

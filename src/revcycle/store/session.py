@@ -8,11 +8,12 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from revcycle.errors import StoreError
 from revcycle.store.events import MAX_DEPTH, Handlers, dispatch
+from revcycle.store.failures import BUSY_TIMEOUT_SECONDS, explain
 from revcycle.store.references import check_added_rows, mark_tables
 
 if TYPE_CHECKING:
@@ -28,7 +29,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgresql_timeouts)
     return engine
+
+
+def _postgresql_timeouts(dbapi_connection: Any, _record: Any) -> None:
+    """A writer waiting for a row or table lock gives up after the same time as on SQLite, and says so."""
+    was = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a session setting, outside any transaction
+    dbapi_connection.execute(f"SET lock_timeout = '{BUSY_TIMEOUT_SECONDS}s'")
+    dbapi_connection.autocommit = was
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,7 +49,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA page_size=8192")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")  # a writer waits this long, then says so
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses at most the last commit
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk imports touch many index pages
     cursor.close()
@@ -74,8 +85,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     try:
         command.upgrade(_alembic_config(engine), revision)
-    except OperationalError as exc:
-        raise StoreError(f"cannot reach the database at {engine.url!r}: {exc.orig}") from exc
+    except DBAPIError as exc:
+        raise _explained(exc, engine) from exc
 
 
 # The newest migration. Checked on every command, so read without Alembic (importing it costs a third of a
@@ -88,11 +99,17 @@ def check_revision(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
             current = _current_revision(connection)
-    except OperationalError as exc:
-        raise StoreError(f"cannot reach the database at {engine.url!r}: {exc.orig}") from exc
+    except DBAPIError as exc:
+        raise _explained(exc, engine) from exc
     if current != SCHEMA_HEAD:
         state = "has no schema yet" if current is None else f"is at revision {current}, not {SCHEMA_HEAD}"
         raise StoreError(f"the database at {engine.url!r} {state}: run `revcycle db upgrade`")
+
+
+def _explained(exc: DBAPIError, engine: Engine) -> StoreError:
+    """A driver's failure as one sentence naming the store (busy, read-only, unreachable, not migrated)."""
+    found = explain(exc, url=engine.url.render_as_string(hide_password=False))
+    return found if isinstance(found, StoreError) else StoreError(f"the store failed: {exc.orig}")
 
 
 def _current_revision(connection: Connection) -> str | None:
@@ -118,6 +135,15 @@ class UnitOfWork:
 
         `bulk_load` (SQLite): foreign keys are checked once, over every row the transaction added, just before
         it commits, instead of as each row is written (see `references`). Elsewhere it changes nothing."""
+        try:
+            with self._transaction(bulk_load) as session:
+                yield session
+        except (OperationalError, InternalError) as exc:  # busy past the timeout, read-only, gone: one
+            raise _explained(exc, self.engine) from exc  # sentence, nothing written (an IntegrityError is the
+            # caller's to turn into a Conflict, and passes)
+
+    @contextmanager
+    def _transaction(self, bulk_load: bool) -> Iterator[Session]:
         if not bulk_load or self.engine.dialect.name != "sqlite":
             with self._sessions() as session, session.begin():
                 yield session

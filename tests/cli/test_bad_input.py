@@ -66,7 +66,6 @@ _ATTRIBUTION = (
     "analytics/reports/attribution.py checks model parameters only after reading journeys: on a store without "
     "journeys it answers 'no journeys in the period' instead of naming the bad parameter"
 )
-_TOP = "cli/score.py: `score accounts --top` takes a negative or zero count and prints an empty table (exit 0)"
 _READ_ONLY_URI = (
     "analytics/engines.py store_backend takes a `sqlite:///file:PATH?mode=ro&uri=true` URL's database for the "
     "file name `file:PATH` and answers 'no SQLite store ... run `revcycle db upgrade`'"
@@ -76,13 +75,7 @@ GAPS = {
     ("negative", "report attribution --order"): _ATTRIBUTION,
     ("negative", "report attribution --half-life-days"): _ATTRIBUTION,
     ("zero", "report attribution --order"): _ATTRIBUTION,
-    ("negative", "score accounts --top"): _TOP,
-    ("zero", "score accounts --top"): _TOP,
     **{("read-only", " ".join(path)): _READ_ONLY_URI for path in COMMANDS if path[0] in ("report", "export")},
-    ("word", "score calibrate --outcome"): (
-        "scoring (calibration) / cli/score.py: `score calibrate --outcome bogus` is not checked against the pact's "
-        "stages; it counts leads that reached the default stage and says 'too few to calibrate on'"
-    ),
 }
 
 

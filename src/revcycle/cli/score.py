@@ -105,7 +105,7 @@ def history(
 @app.command()
 def accounts(
     ctx: typer.Context,
-    top: Annotated[int, typer.Option(help="how many accounts")] = 20,
+    top: Annotated[int, typer.Option(help="how many accounts", min=1)] = 20,
 ) -> None:
     """The accounts whose buying groups score highest: best fit plus their most engaged people's engagement."""
     table = Table("account", "fit", "engagement", "total", "people", "engaged", "qualified", box=None,

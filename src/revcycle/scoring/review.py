@@ -74,6 +74,9 @@ class ReviewService:
                   confidence: float = 0.95) -> Calibration:
         """Measure every rule of the pact in force on the leads that qualified in the period."""
         pact = PactService(self.uow).active().pact
+        if outcome_stage not in pact.stage_names():
+            raise NotFound(f'"{outcome_stage}" is not a stage of the pact in force '
+                           f"(its stages: {', '.join(pact.stage_names())})")
         card = Scorecard.from_pact(pact)
         section = _section(pact)
         with self.uow.begin() as session:

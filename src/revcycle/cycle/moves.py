@@ -6,7 +6,7 @@ each happening's own time, and derived again when older stated history arrives."
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from revcycle.cycle.events import MovesRecorded
 from revcycle.cycle.lifecycle import Happening, Reactions, derive
 from revcycle.cycle.model import Cycle, StageMoved
 from revcycle.cycle.repository import CycleRepository
+from revcycle.pact.conditions import Facts
 from revcycle.pact.schema import CycleEvent
 from revcycle.store.events import publish
 
@@ -26,6 +27,7 @@ __all__ = ["HISTORY_HORIZON", "MoveWriter"]
 HISTORY_HORIZON = timedelta(days=1)
 
 Move = tuple[int, StageMoved, dict[str, Any]]
+RuleMove = tuple[int, str | None, str, datetime, str]  # a recorded rule move: id, from, to, at, actor
 
 
 class MoveWriter:
@@ -55,7 +57,6 @@ class MoveWriter:
             return
         people = sorted({pid for pid, _, _ in moves})
         stale = self.repo.rule_moves(people)
-        self.repo.delete_moves([move[0] for pid in people for move in stale.get(pid, [])])
         self.repo.record(moves, pact_version_id=self.pact_version_id)
         self._publish([(pid, move) for pid, move, _ in moves])
         self._rederive(people, stale)
@@ -86,46 +87,46 @@ class MoveWriter:
         self._forward({pid: (entries[pid][0], entries[pid][1], hs) for pid, hs in forward.items() if hs})
         if redo:
             people = sorted(redo)
-            stale = self.repo.rule_moves(people)
-            self.repo.delete_moves([move[0] for pid in people for move in stale.get(pid, [])])
-            self._rederive(people, stale)
+            self._rederive(people, self.repo.rule_moves(people))
 
     def _forward(self, people: dict[int, tuple[str, datetime, list[Happening]]]) -> None:
         moves: list[Move] = []
-        facts = self._facts()
         for pid, (stage, since, found) in people.items():
-            made = derive(self.rules, stage, since, found, facts=(lambda pid=pid: facts(pid)) if facts else None)
-            moves += [(pid, move, {}) for move in made]
+            moves += [(pid, move, {}) for move in derive(self.rules, stage, since, found, facts=self._facts(pid))]
         self.record(moves)
 
-    def _rederive(self, people: Collection[int], stale: dict[int, list[tuple[int, str, datetime, str]]]) -> None:
+    def _rederive(self, people: Collection[int], stale: dict[int, list[RuleMove]]) -> None:
         """Derive the rule moves of these people from their last stated move, over everything recorded about
-        them since; write only what changed (and set the stage of who no longer has a rule move)."""
+        them since; a person whose derived moves are the ones recorded is left alone, the others' recorded rule
+        moves are replaced (and everybody's current stage is set to their last move)."""
         stated = self.repo.stated_states(people)
         since = min((at for _, at in stated.values()), default=None)
         if since is None:
             return
         entries = self.repo.entries(stated)
         happenings = self._recorded_happenings(stated, since, {pid: e[2] for pid, e in entries.items()})
-        facts = self._facts()
         moves: list[Move] = []
-        reset: dict[int, tuple[str, datetime]] = {}
+        dropped: list[int] = []
+        current: dict[int, tuple[str, datetime]] = {}
         for pid, (stage, at) in stated.items():
-            made = derive(self.rules, stage, at, happenings.get(pid, []),
-                          facts=(lambda pid=pid: facts(pid)) if facts else None)
+            made = derive(self.rules, stage, at, happenings.get(pid, []), facts=self._facts(pid))
+            old = stale.get(pid, [])
+            current[pid] = (made[-1].to_stage, made[-1].at) if made else (stage, at)
+            if [(m.from_stage, m.to_stage, m.at, m.actor) for m in made] == [o[1:] for o in old]:
+                continue
+            dropped += [o[0] for o in old]
             moves += [(pid, move, {}) for move in made]
-            if not made and entries[pid][:2] != (stage, at):
-                reset[pid] = (stage, at)
-        self.repo.set_stages(reset)
+        self.repo.delete_moves(dropped)
         self._record_new(moves, stale)
+        self.repo.set_stages({pid: now for pid, now in current.items() if entries[pid][:2] != now})
 
-    def _record_new(self, moves: list[Move], stale: dict[int, list[tuple[int, str, datetime, str]]]) -> None:
+    def _record_new(self, moves: list[Move], stale: dict[int, list[RuleMove]]) -> None:
         """Record derived moves; publish only those that were not recorded before (a move derived again is
         not news to anybody)."""
         if not moves:
             return
         self.repo.record(moves, pact_version_id=self.pact_version_id)
-        before = {(pid, stage, at) for pid, found in stale.items() for _, stage, at, _ in found}
+        before = {(pid, stage, at) for pid, found in stale.items() for _, _, stage, at, _ in found}
         self._publish([(pid, move) for pid, move, _ in moves if (pid, move.to_stage, move.at) not in before])
 
     def _recorded_happenings(
@@ -151,12 +152,13 @@ class MoveWriter:
                 )
         return found
 
-    def _facts(self) -> Any:
+    def _facts(self, person_id: int) -> Callable[[], Facts] | None:
+        """What a rule's `when:` reads about the person (only asked for when a rule has a condition)."""
         if not self.rules.conditional:
             return None
-        from revcycle.scoring.repository import ScoringRepository  # a `when:` reads the person's record
+        from revcycle.scoring.repository import ScoringRepository  # the person's record, as conditions read it
 
-        return ScoringRepository(self.session).facts
+        return lambda: ScoringRepository(self.session).facts(person_id)
 
     def _publish(self, moves: list[tuple[int, StageMoved]]) -> None:
         horizon = self.now - HISTORY_HORIZON

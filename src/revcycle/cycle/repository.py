@@ -119,17 +119,17 @@ class CycleRepository:
         rows = select_where_in(self.session, sql, [int(pid) for pid in person_ids], integers=True, rule=_RULE_LIKE)
         return {int(pid): (stage, _instant(at)) for pid, stage, at in rows}  # the last row of each person wins
 
-    def rule_moves(self, person_ids: Iterable[int]) -> dict[int, list[tuple[int, str, datetime, str]]]:
-        """Each person's moves made by lifecycle rules: (id, to stage, at, actor), in time order."""
+    def rule_moves(self, person_ids: Iterable[int]) -> dict[int, list[tuple[int, str | None, str, datetime, str]]]:
+        """Each person's moves made by lifecycle rules: (id, from stage, to stage, at, actor), in time order."""
         sql = (
-            "SELECT person_id, id, to_stage, at, actor FROM stage_change WHERE person_id IN :values"
+            "SELECT person_id, id, from_stage, to_stage, at, actor FROM stage_change WHERE person_id IN :values"
             " AND actor LIKE :rule ORDER BY person_id, at, id"
         )
-        found: dict[int, list[tuple[int, str, datetime, str]]] = {}
-        for pid, id_, stage, at, actor in select_where_in(
+        found: dict[int, list[tuple[int, str | None, str, datetime, str]]] = {}
+        for pid, id_, before, stage, at, actor in select_where_in(
             self.session, sql, list(person_ids), integers=True, rule=_RULE_LIKE
         ):
-            found.setdefault(int(pid), []).append((int(id_), stage, _instant(at), actor))
+            found.setdefault(int(pid), []).append((int(id_), before, stage, _instant(at), actor))
         return found
 
     def delete_moves(self, move_ids: Sequence[int]) -> None:

@@ -15,12 +15,14 @@ from tests.conftest import NOW, POSTGRES_URL, _postgres_schema_url
 
 from revcycle.analytics.engines import Engine, connect
 from revcycle.analytics.spark import stop_spark
+from revcycle.analytics.stages import StageNames
+from revcycle.bootstrap import App
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.service import ImportService
-from revcycle.pact.loader import example_pact_text
+from revcycle.pact.loader import example_pact_text, load_pact
 from revcycle.pact.service import PactService
 from revcycle.sim import SimParams, generate
-from revcycle.store.session import UnitOfWork, make_engine, upgrade
+from revcycle.store.session import make_engine, upgrade
 
 ORDER = (Kind.USERS, Kind.ACCOUNTS, Kind.CAMPAIGNS, Kind.PEOPLE, Kind.STAGES, Kind.TOUCHPOINTS, Kind.OPPORTUNITIES)
 TABLES = (
@@ -46,6 +48,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def names() -> StageNames:
+    """The example pact's stage names: the pact every store of these tests is given."""
+    return StageNames.of(load_pact(example_pact_text()))
+
+
+@pytest.fixture(scope="session")
 def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """600 people over 12 months, aligned teams (recycles, renewals, every stage)."""
     out = tmp_path_factory.mktemp("analytics") / "sim"
@@ -56,7 +64,7 @@ def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _fill(url: str, sim: Path) -> None:
     engine = make_engine(url)
     upgrade(engine)
-    uow = UnitOfWork(engine)
+    uow = App.for_engine(engine).uow(check=False)
     PactService(uow).apply_text(example_pact_text(), source="example", author="test", now=NOW)
     service = ImportService(uow)
     for kind in ORDER:

@@ -12,6 +12,7 @@ from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.journeys import SEPARATOR, JourneySpec
 from revcycle.analytics.period import Period
 from revcycle.analytics.reports import AttributionReport, ChannelReport, FunnelReport, run
+from revcycle.analytics.stages import StageNames
 from revcycle.errors import RevcycleError
 
 
@@ -35,19 +36,40 @@ def test_an_unknown_engine_is_refused_by_name() -> None:
         connect("oracle", url="sqlite:///x.db")
 
 
-def test_an_unknown_model_grouping_or_level_is_refused() -> None:
+def test_an_unknown_model_grouping_or_level_is_refused(names: StageNames) -> None:
     with pytest.raises(AnalyticsError, match="unknown attribution model 'magic'"):
-        AttributionReport(model="magic")
+        AttributionReport(spec=JourneySpec(names=names), model="magic")
     with pytest.raises(AnalyticsError, match="unknown grouping 'planet'"):
         ChannelReport(by="planet")
     with pytest.raises(AnalyticsError, match="unknown level 'galaxy'"):
-        JourneySpec(level="galaxy")
+        JourneySpec(names=names, level="galaxy")
 
 
-def test_an_unknown_funnel_grouping_is_refused_when_built(sqlite_store: str) -> None:
+def test_a_report_without_the_pact_names_is_a_programming_error() -> None:
+    with pytest.raises(TypeError, match="names"):
+        FunnelReport()
+    with pytest.raises(TypeError, match="names"):
+        JourneySpec()
+
+
+def test_stage_names_refuse_a_hand_off_that_is_not_a_main_stage(names: StageNames) -> None:
+    with pytest.raises(AnalyticsError, match="the won stage 'lost' is not a main stage"):
+        StageNames(names.stages, names.detours, "mql", "sal", "sql", "opportunity", won="lost")
+    with pytest.raises(AnalyticsError, match=r"neither a hand-off .* nor a stage of the pact"):
+        JourneySpec(names=names, among="nurture")
+
+
+def test_a_markov_order_or_parameter_the_model_lacks_is_refused_before_any_query(names: StageNames) -> None:
+    with pytest.raises(AnalyticsError, match=r"Markov order must be an int in 1\.\.3"):
+        AttributionReport(spec=JourneySpec(names=names), model="markov", parameters=(("order", 4),))
+    with pytest.raises(AnalyticsError, match="unexpected keyword argument 'variant'"):
+        AttributionReport(spec=JourneySpec(names=names), model="markov", parameters=(("variant", "x"),))
+
+
+def test_an_unknown_funnel_grouping_is_refused_when_built(sqlite_store: str, names: StageNames) -> None:
     engine = connect("sqlite", url=sqlite_store)
     with pytest.raises(AnalyticsError, match="unknown grouping 'planet'"):
-        run(FunnelReport(grouping="planet"), engine)
+        run(FunnelReport(names=names, grouping="planet"), engine)
     engine.close()
 
 
@@ -56,17 +78,18 @@ def test_an_empty_period_is_refused() -> None:
         Period(date(2025, 3, 1), date(2025, 3, 1))
 
 
-def test_a_period_without_journeys_says_so(sqlite_store: str) -> None:
+@pytest.mark.parametrize("model", ["linear", "markov"])
+def test_a_period_without_journeys_says_so(sqlite_store: str, names: StageNames, model: str) -> None:
     engine = connect("sqlite", url=sqlite_store)
-    report = AttributionReport(spec=JourneySpec(period=Period(date(1990, 1, 1), date(1991, 1, 1))))
+    spec = JourneySpec(names=names, period=Period(date(1990, 1, 1), date(1991, 1, 1)))
     with pytest.raises(AnalyticsError, match="no journeys in the period"):
-        run(report, engine)
+        run(AttributionReport(spec=spec, model=model), engine)
     engine.close()
 
 
-def test_a_half_life_of_zero_is_refused() -> None:
+def test_a_half_life_of_zero_is_refused(names: StageNames) -> None:
     report = AttributionReport(
-        model="time_decay", spec=JourneySpec(with_seconds=True), parameters=(("half_life_days", 0.0),)
+        model="time_decay", spec=JourneySpec(names=names, with_seconds=True), parameters=(("half_life_days", 0.0),)
     )
     frames = _paths([(["email", "organic"], 1, 0)])
     frames["paths"]["path"] = frames["paths"].path.str.replace("email", "email:100").str.replace("organic", "organic:0")
@@ -74,19 +97,20 @@ def test_a_half_life_of_zero_is_refused() -> None:
         report.attribution(frames)
 
 
-def test_a_markov_order_above_the_longest_path_is_refused() -> None:
-    report = AttributionReport(model="markov", parameters=(("order", 3),))
+def test_a_markov_order_above_the_longest_path_is_refused(names: StageNames) -> None:
+    report = AttributionReport(spec=JourneySpec(names=names), model="markov", parameters=(("order", 3),))
     with pytest.raises(AnalyticsError, match=r"Markov order 3 is higher than the longest path in the data \(2"):
         report.attribution(_paths([(["email", "organic"], 1, 2), (["paid_search"], 0, 1)]))
 
 
-def test_shapley_over_too_many_channels_is_refused_with_the_exact_alternative() -> None:
+def test_shapley_over_too_many_channels_is_refused_with_the_exact_alternative(names: StageNames) -> None:
     channels = [f"channel_{i:02d}" for i in range(21)]
     rows = [([c], 1, 1) for c in channels]
-    report = AttributionReport(model="shapley", parameters=(("variant", "conversion_rate"),))
+    spec = JourneySpec(names=names)
+    report = AttributionReport(spec=spec, model="shapley", parameters=(("variant", "conversion_rate"),))
     with pytest.raises(AnalyticsError, match=r"21 channels take part.*use variant='conversions'"):
         report.attribution(_paths(rows))
-    exact = AttributionReport(model="shapley").attribution(_paths(rows))  # the stated fallback: closed form
+    exact = AttributionReport(spec=spec, model="shapley").attribution(_paths(rows))  # the stated fallback: closed form
     assert sum(exact.channel_conversions().values()) == pytest.approx(21)
 
 

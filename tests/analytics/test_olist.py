@@ -13,6 +13,7 @@ from tests.conftest import DATASETS
 
 from revcycle.analytics.engines import connect
 from revcycle.analytics.reports import FunnelReport, run
+from revcycle.analytics.stages import StageNames
 
 OLIST = DATASETS / "olist"
 MQLS = OLIST / "olist_marketing_qualified_leads_dataset.csv"
@@ -62,9 +63,11 @@ def _expected() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "duckdb"])
-def test_olist_conversion_by_origin_and_days_to_won_match_pandas(olist: str, engine_name: str, tmp_path: Path) -> None:
+def test_olist_conversion_by_origin_and_days_to_won_match_pandas(
+    olist: str, engine_name: str, tmp_path: Path, names: StageNames
+) -> None:
     engine = connect(engine_name, url=olist)
-    funnel = run(FunnelReport(grouping="source", renewal=False), engine).frame
+    funnel = run(FunnelReport(names=names, grouping="source", renewal=False), engine).frame
     engine.close()
     got = funnel[funnel.stage == "customer"].set_index("group")
     expected = _expected()

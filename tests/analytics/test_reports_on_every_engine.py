@@ -16,12 +16,13 @@ from revcycle.analytics.reports import (
     TimeInStageReport,
     run,
 )
+from revcycle.analytics.stages import StageNames
 
 Frames = dict[str, pd.DataFrame]
 
 
-def test_funnel_by_source_matches_pandas(engine: Engine, frames: Frames) -> None:
-    result = run(FunnelReport(grouping="source"), engine).frame
+def test_funnel_by_source_matches_pandas(engine: Engine, frames: Frames, names: StageNames) -> None:
+    result = run(FunnelReport(names=names, grouping="source"), engine).frame
     stages = result[result.kind == "stage"].copy()
     stages["step"] = stages.groupby("group").cumcount()
     got = stages.set_index(["group", "step"])
@@ -33,8 +34,10 @@ def test_funnel_by_source_matches_pandas(engine: Engine, frames: Frames) -> None
         np.testing.assert_allclose(present.loc[expected.index, column].astype(float), expected[column], rtol=1e-9)
 
 
-def test_funnel_counts_a_recycled_lead_once_and_its_return_as_an_entry(engine: Engine, frames: Frames) -> None:
-    result = run(FunnelReport(), engine).frame.set_index("stage")
+def test_funnel_counts_a_recycled_lead_once_and_its_return_as_an_entry(
+    engine: Engine, frames: Frames, names: StageNames
+) -> None:
+    result = run(FunnelReport(names=names), engine).frame.set_index("stage")
     change = frames["stage_change"]
     mql_moves = change[change.to_stage == "mql"]
     assert result.loc["mql", "entries"] == len(mql_moves)
@@ -45,8 +48,8 @@ def test_funnel_counts_a_recycled_lead_once_and_its_return_as_an_entry(engine: E
     assert result.loc["sal", "conversion"] == pytest.approx(result.loc["sal", "people"] / result.loc["mql", "people"])
 
 
-def test_funnel_entries_and_detours_by_source_match_pandas(engine: Engine, frames: Frames) -> None:
-    result = run(FunnelReport(grouping="source"), engine).frame.set_index(["group", "stage"])
+def test_funnel_entries_and_detours_by_source_match_pandas(engine: Engine, frames: Frames, names: StageNames) -> None:
+    result = run(FunnelReport(names=names, grouping="source"), engine).frame.set_index(["group", "stage"])
     expected = reference.entries_by_source(frames)
     assert len(expected) > 20 and expected.index.get_level_values(1).isin(["recycled", "disqualified"]).any()
     np.testing.assert_array_equal(result.loc[expected.index, "entries"].astype("int64"), expected.entries)
@@ -58,16 +61,16 @@ def test_funnel_entries_and_detours_by_source_match_pandas(engine: Engine, frame
     assert (detours[missing].people == 0).all() and (detours[missing].entries == 0).all()
 
 
-def test_time_in_stage_matches_pandas(engine: Engine, frames: Frames) -> None:
-    got = run(TimeInStageReport(), engine).frame.set_index("stage")
+def test_time_in_stage_matches_pandas(engine: Engine, frames: Frames, names: StageNames) -> None:
+    got = run(TimeInStageReport(names=names), engine).frame.set_index("stage")
     expected = reference.time_in_stage(frames)
     assert sorted(got.index) == sorted(expected.index)
     for column in ("stays", "days_p50", "days_p90", "days_mean"):
         np.testing.assert_allclose(got.loc[expected.index, column].astype(float), expected[column], rtol=1e-9)
 
 
-def test_kpis_match_pandas(engine: Engine, frames: Frames) -> None:
-    got = run(KpiReport(), engine).frame.iloc[0]
+def test_kpis_match_pandas(engine: Engine, frames: Frames, names: StageNames) -> None:
+    got = run(KpiReport(names=names), engine).frame.iloc[0]
     expected = reference.kpis(frames)
     for name, value in expected.items():
         assert got[name] == pytest.approx(value, rel=1e-9), name

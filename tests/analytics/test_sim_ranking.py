@@ -18,6 +18,7 @@ from revcycle.analytics.engines import connect
 from revcycle.analytics.journeys import JourneySpec
 from revcycle.analytics.reports import AttributionReport, fetch
 from revcycle.analytics.simload import load_sim_csv
+from revcycle.analytics.stages import StageNames
 from revcycle.sim import SimParams, generate
 
 
@@ -34,11 +35,11 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.Series]:
     ("model", "parameters"), [("markov", (("order", 1),)), ("shapley", (("variant", "conversion_rate"),))]
 )
 def test_markov_and_shapley_rank_channels_as_the_truth_does(
-    market: tuple[Path, pd.Series], model: str, parameters: tuple[tuple[str, object], ...]
+    market: tuple[Path, pd.Series], model: str, parameters: tuple[tuple[str, object], ...], names: StageNames
 ) -> None:
     parquet, truth = market
     engine = connect("duckdb", parquet=parquet)
-    spec = JourneySpec(level="person", conversion="sql", among="mql", source_only=True)
+    spec = JourneySpec(names=names, level="person", conversion="sql", among="mql", source_only=True)
     report = AttributionReport(model=model, spec=spec, parameters=parameters)
     result = report.attribution(fetch(report, engine))
     engine.close()
@@ -53,7 +54,7 @@ def test_markov_and_shapley_rank_channels_as_the_truth_does(
 def _journeys_through(report: AttributionReport, parquet: Path) -> pd.Series:
     """How many journeys (converting or not) pass through each channel."""
     engine = connect("duckdb", parquet=parquet)
-    paths = fetch(report, engine)["paths"]
+    paths = fetch(AttributionReport(model="linear", spec=report.spec), engine)["paths"]
     engine.close()
     channel = paths.path.str.split(":").str[1]
     return (paths.conversions + paths.nulls).groupby(channel).sum()

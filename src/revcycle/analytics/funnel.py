@@ -16,8 +16,6 @@ import ibis.expr.types as ir
 from revcycle.analytics.tables import Tables, union
 
 __all__ = [
-    "DEFAULT_DETOURS",
-    "DEFAULT_STAGES",
     "RENEWED",
     "elapsed",
     "reach",
@@ -28,8 +26,6 @@ __all__ = [
 ]
 
 RENEWED = "renewed"
-DEFAULT_STAGES = ("known", "engaged", "mql", "sal", "sql", "opportunity", "customer")
-DEFAULT_DETOURS = ("recycled", "disqualified", "lost")
 DAY = 86_400.0
 
 

@@ -22,12 +22,22 @@ import ibis.expr.types as ir
 
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.facts import Definitions, is_marketing
-from revcycle.analytics.funnel import DAY, DEFAULT_STAGES, elapsed, reach
+from revcycle.analytics.funnel import DAY, elapsed, reach
 from revcycle.analytics.kpis import opportunities, opportunity_people
 from revcycle.analytics.period import Period
+from revcycle.analytics.stages import StageNames
 from revcycle.analytics.tables import Tables
+from revcycle.pact.schema import HANDOFF_ROLES
 
-__all__ = ["CONVERSIONS", "LEVELS", "SEPARATOR", "JourneySpec", "journey_paths", "untouched_conversions"]
+__all__ = [
+    "CONVERSIONS",
+    "LEVELS",
+    "SEPARATOR",
+    "JourneySpec",
+    "journey_paths",
+    "journey_touches",
+    "untouched_conversions",
+]
 
 LEVELS = ("person", "opportunity", "account")
 CONVERSIONS = ("mql", "sql", "opportunity", "won")
@@ -37,19 +47,18 @@ WIDTH = 6  # digits of a touch's position in the path key: journeys up to 999,99
 
 @dataclass(frozen=True)
 class JourneySpec:
-    """Which journeys to build: level, conversion, window, whose touches, the stages' names."""
+    """Which journeys to build: the pact's stage names, level, conversion, window, whose touches."""
 
+    names: StageNames
     level: str = "person"
     conversion: str = "won"
     lookback_days: float | None = None
     include_sales: bool = False
     period: Period = field(default_factory=Period)
     kinds: tuple[str, ...] | None = ("new_business",)
-    stages: tuple[str, ...] = DEFAULT_STAGES
-    won_stage: str = "customer"
     with_seconds: bool = False
     source_only: bool = False  # each person's first touch only (their lead source), not the whole path
-    among: str | None = None  # only subjects that reached this stage (e.g. "mql": which touches made MQLs SQLs)
+    among: str | None = None  # only subjects that reached this hand-off or stage ("mql": which made MQLs SQLs)
     definitions: Definitions = field(default_factory=Definitions)
 
     def __post_init__(self) -> None:
@@ -61,15 +70,29 @@ class JourneySpec:
             raise AnalyticsError("opportunity journeys convert at opportunity or won, not at a lead stage")
         if self.among is not None and self.level == "opportunity":
             raise AnalyticsError("`among` filters people or accounts, not opportunities")
+        if self.among is not None:
+            self.stage_of(self.among)
         if self.lookback_days is not None and not self.lookback_days > 0:
             raise AnalyticsError(f"the lookback window must be a positive number of days, got {self.lookback_days}")
 
-    def stage_of(self, conversion: str) -> int:
-        """The funnel step a conversion means (won is the customer stage)."""
-        name = self.won_stage if conversion == "won" else conversion
-        if name not in self.stages:
-            raise AnalyticsError(f"the pact has no stage {name!r} for conversion {conversion!r}")
-        return self.stages.index(name)
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The pact's main stages in cycle order."""
+        return self.names.stages
+
+    def stage_of(self, role: str) -> int:
+        """The funnel step of a hand-off role (mql, sal, sql, opportunity, won) or of a main stage by name."""
+        if role in HANDOFF_ROLES:
+            return self.names.index(self.names.role(role))
+        if role in self.names.stages:
+            return self.names.index(role)
+        raise AnalyticsError(f"{role!r} is neither a hand-off ({', '.join(HANDOFF_ROLES)}) nor a stage of the pact")
+
+    def describe_conversion(self) -> str:
+        """The conversion in words, naming the pact's stage where it is one."""
+        if self.conversion in ("mql", "sql"):
+            return f"{self.conversion} (reaching stage {self.names.role(self.conversion)})"
+        return f"{self.conversion} (first {'won deal' if self.conversion == 'won' else 'opportunity created'})"
 
 
 def _subjects(tables: Tables, spec: JourneySpec) -> tuple[ir.Table, ir.Table]:
@@ -158,7 +181,8 @@ def _opportunity_subjects(tables: Tables, spec: JourneySpec) -> tuple[ir.Table, 
 
 
 def _touches(tables: Tables, spec: JourneySpec, journeys: ir.Table, members: ir.Table) -> ir.Table:
-    """(journey_id, at, id, channel, seconds): the touches inside each journey's window."""
+    """(journey_id, at, id, channel[, seconds]): the touches inside each journey's window; seconds (before
+    the journey's end) only when the spec reads them, since they cost a window over every touch."""
     touch = tables.touchpoint
     if spec.source_only:
         order = ibis.row_number().over(group_by=touch.person_id, order_by=[touch.occurred_at, touch.id])
@@ -172,6 +196,8 @@ def _touches(tables: Tables, spec: JourneySpec, journeys: ir.Table, members: ir.
         journeys = journeys.mutate(end_at=journeys.converted_at)
     windowed = joined.join(journeys.select("journey_id", "end_at", "converted_at"), "journey_id")
     windowed = windowed.filter(windowed.end_at.isnull() | (windowed.at <= windowed.end_at))
+    if not spec.with_seconds and spec.lookback_days is None:
+        return windowed.select("journey_id", "at", "id", "channel")
     last = windowed.at.max().over(group_by=windowed.journey_id)
     windowed = windowed.mutate(end_at=windowed.end_at.fill_null(last))
     seconds = elapsed(windowed.end_at, windowed.at, 1.0)
@@ -207,6 +233,23 @@ def journey_paths(tables: Tables, spec: JourneySpec) -> ir.Table:
         nulls=ibis.ifelse(converted, 0, 1).sum(),
         value=rows.value.sum(where=converted),
     )
+
+
+def journey_touches(tables: Tables, spec: JourneySpec, *, converted_only: bool = False) -> tuple[ir.Table, ir.Table]:
+    """(journey_id, at, id, channel) of the touches in each journey's window and (journey_id, conversions,
+    nulls, value) of the journeys (converted ones only, if asked): what Markov's window counts read."""
+    journeys, members = _subjects(tables, spec)
+    if converted_only:
+        journeys = journeys.filter(journeys.converted_at.notnull())
+    touches = _touches(tables, spec, journeys, members).select("journey_id", "at", "id", "channel")
+    converted = journeys.converted_at.notnull()
+    outcomes = journeys.select(
+        "journey_id",
+        conversions=ibis.ifelse(converted, 1.0, 0.0),
+        nulls=ibis.ifelse(converted, 0.0, 1.0),
+        value=ibis.ifelse(converted, journeys.value.fill_null(0.0), 0.0),
+    )
+    return touches, outcomes
 
 
 def untouched_conversions(tables: Tables, spec: JourneySpec) -> ir.Table:

@@ -103,13 +103,14 @@ def time_in_stage_summary(uow: UnitOfWork, *, now: datetime) -> list[StageTime]:
 
 
 def showcase_lead(uow: UnitOfWork) -> str | None:
-    """A lead worth showing: a customer with a readable journey (email, or id when there is none)."""
+    """A lead worth showing: one at the pact's won stage with a readable journey (email, or id when none)."""
+    won = PactService(uow).active().pact.handoffs_resolved().won
     with uow.begin() as session:
         touches = func.count(Touchpoint.id)
         row = session.execute(
             select(Person.id, Person.email)
             .join(Touchpoint, Touchpoint.person_id == Person.id)
-            .where(Person.stage == "customer")
+            .where(Person.stage == won)
             .group_by(Person.id, Person.email)
             .having(touches >= 12)
             .order_by(touches, Person.id)

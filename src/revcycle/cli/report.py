@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +18,6 @@ from revcycle.analytics.journeys import JourneySpec
 from revcycle.analytics.period import Period
 from revcycle.analytics.render import FORMATS, cells, to_csv, to_json
 from revcycle.analytics.reports import (
-    DEFAULT_DETOURS,
-    DEFAULT_STAGES,
     AttributionReport,
     ChannelReport,
     ContentReport,
@@ -29,10 +28,12 @@ from revcycle.analytics.reports import (
     TimeInStageReport,
     run,
 )
+from revcycle.analytics.stages import StageNames
 from revcycle.analytics.summary import FunnelSummary, StageTime
-from revcycle.cli.workspace import Workspace, console
+from revcycle.cli.workspace import Workspace, console, errors
 from revcycle.errors import RevcycleError
-from revcycle.pact.service import PactService
+from revcycle.pact.loader import example_pact_text, load_pact, load_pact_file
+from revcycle.pact.service import ActivePact, PactService
 
 app = typer.Typer(help="Reports: funnel, KPIs, attribution, content, channels, on any engine.", no_args_is_help=True)
 
@@ -41,6 +42,14 @@ Format = Annotated[str, typer.Option("--format", help="table, csv or json")]
 Since = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="period start (UTC date, included)")]
 Until = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="period end (UTC date, excluded)")]
 Parquet = Annotated[Path | None, typer.Option(help="read a `revcycle export parquet` folder (duckdb, spark)")]
+PactFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--pact",
+        help="with --parquet: the pact file whose stages the export follows "
+        "(default: the store's pact in force, else the example pact)",
+    ),
+]
 By = Annotated[str, typer.Option("--by", help=f"grouping: {', '.join(GROUPINGS)}")]
 Kinds = Annotated[
     list[str] | None, typer.Option("--kind", help="opportunity kinds (repeat; 'all'); default new_business")
@@ -57,16 +66,44 @@ def _kinds(kinds: list[str] | None) -> tuple[str, ...] | None:
     return None if "all" in kinds else tuple(kinds)
 
 
-def _stages(workspace: Workspace, parquet: Path | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The active pact's main stages and detours; the example pact's when reading Parquet alone."""
-    if parquet is not None:
-        return DEFAULT_STAGES, DEFAULT_DETOURS
-    pact = PactService(workspace.uow()).active().pact
-    return tuple(pact.stage_names()), tuple(detour.name for detour in pact.detours)
+def _names(workspace: Workspace, parquet: Path | None, pact_file: Path | None) -> tuple[StageNames, str]:
+    """The stage names of the pact in force, and a note saying which pact that is. On the store: its pact in
+    force. On a Parquet folder: --pact FILE, else the store's pact in force if there is one, else the example."""
+    if parquet is None:
+        if pact_file is not None:
+            raise AnalyticsError("--pact is for --parquet input: a store's reports read the store's pact in force")
+        active = PactService(workspace.uow()).active()
+        return StageNames.of(active.pact), _described(active)
+    if pact_file is not None:
+        pact, _ = load_pact_file(pact_file)
+        return StageNames.of(pact), f"stage names from the pact file {pact_file} ({pact.name})"
+    stored = _stored_pact(workspace)
+    if stored is not None:
+        return StageNames.of(stored.pact), _described(stored)
+    example = load_pact(example_pact_text(), source="example pact")
+    return StageNames.of(example), "stage names from the example pact (no pact in a store, no --pact FILE)"
 
 
-def _execute(ctx: typer.Context, report: Report, engine: str | None, parquet: Path | None, output: str) -> None:
-    """Run the report on the chosen engine (default: the store's own, or DuckDB over a Parquet folder)."""
+def _described(active: ActivePact) -> str:
+    return f"stage names from the store's pact in force, v{active.number} ({active.pact.name})"
+
+
+def _stored_pact(workspace: Workspace) -> ActivePact | None:
+    """The store's pact in force, or None when there is no store (a missing SQLite file is not created)."""
+    url = workspace.settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///").partition("?")[0]).exists():
+        return None
+    try:
+        return PactService(workspace.uow()).active()
+    except RevcycleError:
+        return None
+
+
+def _execute(
+    ctx: typer.Context, report: Report, engine: str | None, parquet: Path | None, output: str, source: str = ""
+) -> None:
+    """Run the report on the chosen engine (default: the store's own, or DuckDB over a Parquet folder); `source`
+    says which pact the stage names came from (a note; on stderr for CSV, whose output is rows only)."""
     if output not in FORMATS:
         raise AnalyticsError(f"unknown format {output!r}; choose one of {', '.join(FORMATS)}")
     url = ctx.obj.settings.database_url
@@ -76,7 +113,11 @@ def _execute(ctx: typer.Context, report: Report, engine: str | None, parquet: Pa
         result = run(report, connected)
     finally:
         connected.close()
+    if source:
+        result = dataclasses.replace(result, notes=[*result.notes, source])
     if output == "csv":
+        if source:
+            errors.print(source, style="dim", highlight=False)
         typer.echo(to_csv(result), nl=False)
     elif output == "json":
         typer.echo(to_json(result))
@@ -110,12 +151,13 @@ def funnel(
     engine: Engine = None,
     output: Format = "table",
     parquet: Parquet = None,
+    pact: PactFile = None,
     renewal: Annotated[bool, typer.Option(help="end the funnel at renewal")] = True,
 ) -> None:
     """People reaching each stage, conversion and drop-off, days to reach, re-entries and detours."""
-    stages, detours = _stages(ctx.obj, parquet)
-    report = FunnelReport(stages=stages, detours=detours, grouping=by, period=_period(since, until), renewal=renewal)
-    _execute(ctx, report, engine, parquet, output)
+    names, source = _names(ctx.obj, parquet, pact)
+    report = FunnelReport(names=names, grouping=by, period=_period(since, until), renewal=renewal)
+    _execute(ctx, report, engine, parquet, output, source)
 
 
 @app.command("time-in-stage")
@@ -127,11 +169,12 @@ def time_in_stage(
     engine: Engine = None,
     output: Format = "table",
     parquet: Parquet = None,
+    pact: PactFile = None,
 ) -> None:
     """Median and p90 days people spent in each stage (completed stays)."""
-    stages, detours = _stages(ctx.obj, parquet)
-    report = TimeInStageReport(stages=(*stages, *detours), grouping=by, period=_period(since, until))
-    _execute(ctx, report, engine, parquet, output)
+    names, source = _names(ctx.obj, parquet, pact)
+    report = TimeInStageReport(names=names, grouping=by, period=_period(since, until))
+    _execute(ctx, report, engine, parquet, output, source)
 
 
 @app.command()
@@ -143,12 +186,13 @@ def kpis(
     engine: Engine = None,
     output: Format = "table",
     parquet: Parquet = None,
+    pact: PactFile = None,
     kind: Kinds = None,
 ) -> None:
     """Marketing-sourced and -influenced pipeline, lead conversion, acceptance, first contact, sales cycle."""
-    stages, _ = _stages(ctx.obj, parquet)
-    report = KpiReport(grouping=by, period=_period(since, until), kinds=_kinds(kind), stages=stages)
-    _execute(ctx, report, engine, parquet, output)
+    names, source = _names(ctx.obj, parquet, pact)
+    report = KpiReport(names=names, grouping=by, period=_period(since, until), kinds=_kinds(kind))
+    _execute(ctx, report, engine, parquet, output, source)
 
 
 @app.command()
@@ -207,26 +251,27 @@ def attribution(
     engine: Engine = None,
     output: Format = "table",
     parquet: Parquet = None,
+    pact: PactFile = None,
     kind: Kinds = None,
 ) -> None:
     """Conversions and dollars credited to each channel by one attribution model."""
-    stages, _ = _stages(ctx.obj, parquet)
+    names, source = _names(ctx.obj, parquet, pact)
     parameters = _model_parameters(order, half_life_days, variant, weights)
     spec = JourneySpec(
+        names=names,
         level=level,
         conversion=conversion,
         lookback_days=lookback_days,
         include_sales=include_sales,
         period=_period(since, until),
         kinds=_kinds(kind),
-        stages=stages,
         with_seconds=model == "time_decay",
     )
     conventions = Conventions(
         collapse_repeats=collapse_repeats, include_non_converting=non_converting, direct_channel=direct_channel
     )
     report = AttributionReport(model=model, spec=spec, conventions=conventions, parameters=parameters)
-    _execute(ctx, report, engine, parquet, output)
+    _execute(ctx, report, engine, parquet, output, source)
 
 
 def _model_parameters(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from revcycle.analytics.attribution.absorbing_chain import markov_chain
+from revcycle.analytics.attribution.absorbing_chain import MarkovChain, markov_chain
 from revcycle.analytics.attribution.result import Attribution
 from revcycle.analytics.attribution.spread import channel_shares
 from revcycle.analytics.attribution.table import JourneyTable
 
-__all__ = ["classic_split", "markov"]
+__all__ = ["classic_split", "markov", "split_by_removal_effects"]
 
 
 def markov(table: JourneyTable, order: int = 1, max_states: int = 5_000) -> Attribution:
@@ -20,7 +20,12 @@ def markov(table: JourneyTable, order: int = 1, max_states: int = 5_000) -> Attr
     global split (total conversions and value x removal effect / sum of removal effects) used by
     ChannelAttribution, for comparison.
     """
-    chain = markov_chain(table, order, max_states)
+    return split_by_removal_effects(table, markov_chain(table, order, max_states))
+
+
+def split_by_removal_effects(table: JourneyTable, chain: MarkovChain) -> Attribution:
+    """Each journey of `table` split among its channels by the chain's removal effects (the chain may come
+    from the same journeys or from window counts of them; its channels include the table's)."""
     effects = chain.removal_effects()
     vector = np.array([effects[c] for c in table.channels], np.float64)
     classic_conversions, classic_value = classic_split(
@@ -30,7 +35,7 @@ def markov(table: JourneyTable, order: int = 1, max_states: int = 5_000) -> Attr
         table,
         "markov",
         channel_shares(table, vector),
-        parameters={"order": order},
+        parameters={"order": chain.order},
         measures={
             "removal_effect": effects,
             "classic_conversions": classic_conversions,

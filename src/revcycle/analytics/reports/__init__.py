@@ -4,7 +4,7 @@ from revcycle.analytics.reports.attribution import AttributionReport
 from revcycle.analytics.reports.base import Report, ReportResult, fetch, run
 from revcycle.analytics.reports.channels import ChannelReport
 from revcycle.analytics.reports.content import ContentReport
-from revcycle.analytics.reports.funnel import DEFAULT_DETOURS, DEFAULT_STAGES, FunnelReport
+from revcycle.analytics.reports.funnel import FunnelReport
 from revcycle.analytics.reports.kpis import KpiReport
 from revcycle.analytics.reports.time_in_stage import TimeInStageReport
 
@@ -14,8 +14,6 @@ REPORTS: dict[str, type[Report]] = {
 }
 
 __all__ = [
-    "DEFAULT_DETOURS",
-    "DEFAULT_STAGES",
     "REPORTS",
     "AttributionReport",
     "ChannelReport",

@@ -1,7 +1,12 @@
-"""Attribution report: any model of the attribution package over journeys built in the engine."""
+"""Attribution report: any model of the attribution package over journeys built in the engine.
+
+Markov reads window counts and channel sets (`window_markov`), not a path per journey; every other model reads
+the distinct paths. `attribution` also accepts path rows for Markov: the plain path the fast one equals.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -9,12 +14,14 @@ from typing import Any, ClassVar
 import ibis.expr.types as ir
 import pandas as pd
 
-from revcycle.analytics.attribution import MODELS, Attribution, AttributionError, Conventions, attribute
+from revcycle.analytics.attribution import MODELS, Attribution, AttributionError, Conventions, attribute, markov
+from revcycle.analytics.attribution.absorbing_chain import check_order
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.journeys import JourneySpec, journey_paths, untouched_conversions
 from revcycle.analytics.paths import journey_table
 from revcycle.analytics.reports.base import Report, describe_kinds
 from revcycle.analytics.tables import Tables
+from revcycle.analytics.window_markov import markov_queries, window_attribution
 
 __all__ = ["AttributionReport"]
 
@@ -26,8 +33,8 @@ class AttributionReport(Report):
     slug: ClassVar[str] = "attribution"
     title: ClassVar[str] = "Attribution by channel"
 
+    spec: JourneySpec
     model: str = "linear"
-    spec: JourneySpec = field(default_factory=JourneySpec)
     conventions: Conventions = field(default_factory=Conventions)
     parameters: tuple[tuple[str, Any], ...] = ()
 
@@ -36,12 +43,34 @@ class AttributionReport(Report):
             raise AnalyticsError(f"unknown attribution model {self.model!r}; known models: {', '.join(MODELS)}")
         if self.model == "time_decay" and not self.spec.with_seconds:
             raise AnalyticsError("time_decay needs journeys built with seconds (JourneySpec(with_seconds=True))")
+        if self.model == "markov":
+            try:
+                inspect.signature(markov).bind(None, **dict(self.parameters))
+                check_order(self._order)
+            except TypeError as exc:
+                raise AnalyticsError(f"attribution (markov): model 'markov': {exc}") from None
+            except AttributionError as exc:
+                raise AnalyticsError(f"attribution (markov): {exc}") from exc
+
+    @property
+    def _order(self) -> Any:
+        return dict(self.parameters).get("order", 1)
 
     def build(self, tables: Tables) -> Mapping[str, ir.Table]:
+        if self.model == "markov":
+            return markov_queries(tables, self.spec, self.conventions, self._order)
         return {"paths": journey_paths(tables, self.spec), "untouched": untouched_conversions(tables, self.spec)}
 
     def attribution(self, frames: Mapping[str, pd.DataFrame]) -> Attribution:
-        """The model's full result (per-journey shares, measures) from the engine's aggregated rows."""
+        """The model's full result from the engine's aggregated rows: per distinct path, or for Markov's window
+        counts per distinct channel set of the converting journeys (their shares, the same credits)."""
+        if "windows" in frames:
+            if frames["windows"].empty and not frames["untouched"].conversions.fillna(0).iloc[0]:
+                raise AnalyticsError("no journeys in the period: nothing to attribute")
+            try:
+                return window_attribution(frames, self.conventions, **dict(self.parameters))
+            except AttributionError as exc:
+                raise AnalyticsError(f"attribution ({self.model}): {exc}") from exc
         untouched = frames["untouched"].iloc[0]
         count, value = int(untouched.conversions or 0), float(untouched.value or 0.0)
         if frames["paths"].empty and not count:
@@ -77,8 +106,8 @@ class AttributionReport(Report):
         lookback = "none (every earlier touch)" if spec.lookback_days is None else f"{spec.lookback_days:g} days"
         kinds = describe_kinds(spec.kinds)
         return [
-            f"model: {self.model} ({parameters}); level: {spec.level}; conversion: {spec.conversion} "
-            f"(opportunities: {kinds}); subjects created {spec.period.describe()}",
+            f"model: {self.model} ({parameters}); level: {spec.level}; conversion: {spec.describe_conversion()}; "
+            f"opportunities: {kinds}; subjects created {spec.period.describe()}",
             f"lookback window: {lookback}; sales touches {'included' if spec.include_sales else 'left out'}",
             *[line for line in self.conventions.describe().splitlines() if not line.startswith("lookback")],
             "a conversion with no touch in the window is credited to the direct channel (one-touch journey); "

@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import DEFAULT_DETOURS, DEFAULT_STAGES, RENEWED, elapsed, reach, reached_at, stage_facts
+from revcycle.analytics.funnel import RENEWED, elapsed, reach, reached_at, stage_facts
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import at_levels, quantiles, unpacked
 from revcycle.analytics.reports.base import Report
+from revcycle.analytics.stages import StageNames
 from revcycle.analytics.tables import Tables
 
-__all__ = ["DEFAULT_DETOURS", "DEFAULT_STAGES", "FunnelReport"]
+__all__ = ["FunnelReport"]
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,21 @@ class FunnelReport(Report):
     slug: ClassVar[str] = "funnel"
     title: ClassVar[str] = "Funnel: people reaching each step, from first touch to closed-won and renewal"
 
-    stages: tuple[str, ...] = DEFAULT_STAGES
-    detours: tuple[str, ...] = DEFAULT_DETOURS
+    names: StageNames
     grouping: str = "none"
     period: Period = field(default_factory=Period)
     renewal: bool = True
     definitions: Definitions = field(default_factory=Definitions)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The pact's main stages in cycle order."""
+        return self.names.stages
+
+    @property
+    def detours(self) -> tuple[str, ...]:
+        """The pact's detours."""
+        return self.names.detours
 
     @property
     def steps(self) -> tuple[str, ...]:
@@ -124,7 +134,7 @@ class FunnelReport(Report):
         return [
             f"people: those created {self.period.describe()}; grouped by {self.grouping}",
             "people = distinct people who reached the step (a later stage counts as passing the earlier ones); "
-            "entries = moves into the stage, so a recycled lead's return shows there, not twice in people",
+            "entries = moves into the stage, so a lead's return after a detour shows there, not twice in people",
             "conversion = people at this step / people at the previous step; of_cohort = / people in the group",
             "days_p50/p90 = days from the person's creation to first reaching the step (exact quantiles)",
             "renewed = on a won renewal opportunity (primary person or contact)" if self.renewal else "",

@@ -11,11 +11,12 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import DEFAULT_STAGES, elapsed, stage_facts
+from revcycle.analytics.funnel import elapsed, stage_facts
 from revcycle.analytics.kpis import first_contacts, influenced, opportunities
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import quantiles
 from revcycle.analytics.reports.base import Report, describe_kinds, filled
+from revcycle.analytics.stages import StageNames
 from revcycle.analytics.tables import Tables
 
 __all__ = ["KpiReport"]
@@ -28,13 +29,10 @@ class KpiReport(Report):
     slug: ClassVar[str] = "kpis"
     title: ClassVar[str] = "Alignment KPIs"
 
+    names: StageNames
     grouping: str = "none"
     period: Period = field(default_factory=Period)
     kinds: tuple[str, ...] | None = ("new_business",)
-    stages: tuple[str, ...] = DEFAULT_STAGES
-    mql: str = "mql"
-    accepted: str = "sal"
-    opportunity: str = "opportunity"
     definitions: Definitions = field(default_factory=Definitions)
 
     def build(self, tables: Tables) -> Mapping[str, ir.Table]:
@@ -48,17 +46,17 @@ class KpiReport(Report):
 
     def _leads(self, tables: Tables, people: ir.Table) -> ir.Table:
         cohort = people.filter(self.period.contains(people.created_at))
-        facts = stage_facts(tables, self.stages)
+        facts = stage_facts(tables, self.names.stages)
         joined = cohort.left_join(facts, cohort.person_id == facts.person_id)
 
         def reached(stage: str) -> ir.IntegerValue:
-            return joined[f"step_{self.stages.index(stage)}"].notnull().sum()
+            return joined[f"step_{self.names.index(stage)}"].notnull().sum()
 
         return joined.group_by("group").aggregate(
             leads=joined.count(),
-            mqls=reached(self.mql),
-            accepted=reached(self.accepted),
-            reached_opportunity=reached(self.opportunity),
+            mqls=reached(self.names.mql),
+            accepted=reached(self.names.sal),
+            reached_opportunity=reached(self.names.opportunity),
         )
 
     def _opportunities(self, tables: Tables, people: ir.Table, *, influence: bool = True) -> ir.Table:
@@ -95,7 +93,7 @@ class KpiReport(Report):
         )
 
     def _contact(self, tables: Tables, people: ir.Table) -> ir.Table:
-        handoffs = first_contacts(tables, self.mql, self.period, self.definitions)
+        handoffs = first_contacts(tables, self.names.mql, self.period, self.definitions)
         joined = handoffs.join(people, handoffs.person_id == people.person_id)
         stats = quantiles(
             joined.select("group", "hours"),
@@ -169,9 +167,10 @@ class KpiReport(Report):
             f"grouped by {self.grouping}",
             "sourced = the primary person's first touch was marketing's; influenced = a marketing touch by any "
             "person on the opportunity before it was created",
-            f"lead_to_opportunity = leads reaching {self.opportunity} / leads; lead_acceptance = reaching "
-            f"{self.accepted} / reaching {self.mql}",
-            f"first contact: hours from each move into {self.mql} in the period to the first sales activity",
+            f"mqls, accepted, reached_opportunity: leads reaching {self.names.mql}, {self.names.sal}, "
+            f"{self.names.opportunity} (the pact's hand-offs); lead_to_opportunity = reached_opportunity / leads; "
+            "lead_acceptance = accepted / mqls",
+            f"first contact: hours from each move into {self.names.mql} in the period to the first sales activity",
             "cycle: days from opportunity creation to closed-won (exact quantiles); win_rate = won / (won + lost); "
             "velocity_per_day = pipeline x win_rate / median cycle days",
             self.definitions.describe(),

@@ -10,10 +10,11 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import DEFAULT_DETOURS, DEFAULT_STAGES, stays
+from revcycle.analytics.funnel import stays
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import quantiles
 from revcycle.analytics.reports.base import Report
+from revcycle.analytics.stages import StageNames
 from revcycle.analytics.tables import Tables
 
 __all__ = ["TimeInStageReport"]
@@ -26,7 +27,7 @@ class TimeInStageReport(Report):
     slug: ClassVar[str] = "time-in-stage"
     title: ClassVar[str] = "Time in stage (completed stays)"
 
-    stages: tuple[str, ...] = (*DEFAULT_STAGES, *DEFAULT_DETOURS)
+    names: StageNames
     grouping: str = "none"
     period: Period = field(default_factory=Period)
     definitions: Definitions = field(default_factory=Definitions)
@@ -44,7 +45,7 @@ class TimeInStageReport(Report):
 
     def finish(self, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         frame = frames["stats"].merge(frames["means"], on=["group", "stage"])
-        order = {stage: i for i, stage in enumerate(self.stages)}
+        order = {stage: i for i, stage in enumerate((*self.names.stages, *self.names.detours))}
         frame = frame.assign(_order=frame.stage.map(order).fillna(len(order)))
         frame = frame.sort_values(["group", "_order", "stage"]).rename(columns={"n": "stays"})
         frame["stays"] = frame.stays.astype("int64")

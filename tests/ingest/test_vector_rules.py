@@ -119,3 +119,11 @@ def test_local_times_where_clocks_change_follow_fold_zero(zone_name: str, cell: 
     got = _vector_rule([cell], SPECS["occurred_at"], zone)
     assert got is not None and got[0].replace(tzinfo=None) == utc
     assert got == _row_rule([cell], SPECS["occurred_at"], zone)
+
+
+def test_the_whitespace_both_paths_trim_is_every_character_str_strip_removes() -> None:
+    import sys
+
+    every = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+    assert every == WHITESPACE
+    assert all((c + "a" + c).strip() == "a" for c in WHITESPACE)

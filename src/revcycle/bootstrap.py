@@ -171,7 +171,7 @@ class App:
     def review(self) -> ReviewService:
         from revcycle.scoring.review import ReviewService
 
-        return ReviewService(self.uow())
+        return ReviewService(self.uow(), pacts=self.pact)
 
     @property
     def pact_service(self) -> PactService:

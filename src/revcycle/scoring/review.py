@@ -3,6 +3,7 @@ force, and the calibration of each rule against what sales did with the leads (a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from revcycle.pact.conditions import evaluate
 from revcycle.pact.loader import load_pact
 from revcycle.pact.schema import Pact
 from revcycle.pact.scoring import ScoringSection, max_points
-from revcycle.pact.service import PactService
+from revcycle.pact.service import ActivePact, PactService
 from revcycle.scoring.backtest import Backtest, months_between, outcome
 from revcycle.scoring.calibration import RuleLift, fit_coefficients, lift, proposed_points, proposed_section, wilson
 from revcycle.scoring.model import CENTS, Scorecard, instant, micros
@@ -58,12 +59,13 @@ class Calibration:
 class ReviewService:
     """Back-tests and calibration; every use-case reads and never writes."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, *, pacts: Callable[[], ActivePact] | None = None) -> None:
         self.uow = uow
+        self.pacts = pacts or PactService(uow).active  # the pact in force (bootstrap's cache in the app)
 
     def backtest(self, proposed: Pact, *, since: datetime, until: datetime, label: str = "proposed") -> Backtest:
         """Replay the period under the pact in force and under `proposed`."""
-        current = PactService(self.uow).active()
+        current = self.pacts()
         with self.uow.begin() as session:
             result = _compare(ScoringRepository(session), current.pact, proposed, since, until,
                               (f"v{current.number} (in force)", label))
@@ -73,7 +75,7 @@ class ReviewService:
     def calibrate(self, *, since: datetime, until: datetime, outcome_stage: str = "sql",
                   confidence: float = 0.95) -> Calibration:
         """Measure every rule of the pact in force on the leads that qualified in the period."""
-        pact = PactService(self.uow).active().pact
+        pact = self.pacts().pact
         if outcome_stage not in pact.stage_names():
             raise NotFound(f'"{outcome_stage}" is not a stage of the pact in force '
                            f"(its stages: {', '.join(pact.stage_names())})")

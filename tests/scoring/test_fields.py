@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcycle.pact.conditions import SENIORITY, Facts, FieldTest, evaluate
-from revcycle.scoring.fields import answers, email_domain, field_matrix, record
+from revcycle.scoring.fields import answers, email_domain, factorize, field_matrix, record
 from revcycle.scoring.model import Group, Rule
 from revcycle.scoring.sql import sqlite_instants
 
@@ -71,3 +72,17 @@ def test_instants_are_written_in_the_form_sqlite_stores_them() -> None:
     arrow = pc.strftime(pa.array(moments).cast(pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S").to_pylist()
     assert sqlite_instants(moments) == arrow
     assert sqlite_instants(np.array([951782400000001]))[0] == "2000-02-29 00:00:00.000001"
+
+
+cells = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True, allow_infinity=True),
+                  st.text(max_size=3), st.sampled_from(["director", "Director", "vp", ""]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(cells, max_size=40))
+def test_small_columns_factorize_as_pandas_does(values: list[object]) -> None:
+    codes, uniques = factorize(values)
+    expected_codes, expected_uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert [repr(u) for u in uniques] == [repr(u) for u in expected_uniques]
+    assert codes.dtype == np.int64

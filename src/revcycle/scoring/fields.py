@@ -22,7 +22,7 @@ from revcycle.pact.conditions import AllOf, AnyOf, Facts, FieldTest, NotOf, eval
 from revcycle.scoring.model import Rule
 from revcycle.store.base import utc
 
-__all__ = ["JSON_COLUMNS", "answers", "column_of", "columns_needed", "field_matrix", "normalise", "record"]
+__all__ = ["JSON_COLUMNS", "answers", "column_of", "columns_needed", "factorize", "field_matrix", "normalise", "record"]
 
 JSON_COLUMNS = frozenset({"attributes", "technologies"})
 _TIMES = frozenset({"created_at"})
@@ -80,16 +80,35 @@ def record(owner: str, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def field_matrix(rules: Sequence[Rule], columns: Mapping[tuple[str, str], Sequence[Any]], size: int) -> Bools:
     """Whether each field rule holds for each row (rows x rules), from the stored column values."""
-    import pandas as pd  # here, not at the top: imports without scoring rules need no pandas (0.14 s to load)
-
     codes: dict[tuple[str, str], tuple[npt.NDArray[np.int64], list[Any]]] = {}
     for key in columns_needed(rules):
-        labels, uniques = pd.factorize(pd.Series(columns[key], dtype=object), use_na_sentinel=True)
-        codes[key] = (labels.astype(np.int64), [normalise(key[1], raw) for raw in uniques])
+        labels, uniques = factorize(columns[key])
+        codes[key] = (labels, [normalise(key[1], raw) for raw in uniques])
     out = np.zeros((size, len(rules)), dtype=np.bool_)
     for k, rule in enumerate(rules):
         out[:, k] = _rows(rule.when, codes, size)
     return out
+
+
+_SMALL = 2_000  # rows below which Python's dict beats loading pandas (0.15-0.3 s) for a one-row import
+
+
+def factorize(values: Sequence[Any]) -> tuple[npt.NDArray[np.int64], list[Any]]:
+    """Each value's code (-1 for None and NaN) and the distinct values in first-seen order, as
+    `pandas.factorize` gives them; small columns without pandas (held equal by tests/scoring/test_fields.py)."""
+    if len(values) >= _SMALL:
+        import pandas as pd  # here, not at the top: a small import needs no pandas
+
+        labels, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        return labels.astype(np.int64), list(uniques)
+    seen: dict[Any, int] = {}
+    codes = np.empty(len(values), dtype=np.int64)
+    for i, value in enumerate(values):
+        if value is None or (isinstance(value, float) and value != value):
+            codes[i] = -1
+        else:
+            codes[i] = seen.setdefault(value, len(seen))
+    return codes, list(seen)
 
 
 def _rows(condition: Any, codes: Mapping[tuple[str, str], tuple[npt.NDArray[np.int64], list[Any]]],

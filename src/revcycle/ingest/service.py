@@ -10,25 +10,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from revcycle.cycle.model import Cycle
 from revcycle.ingest.bulk_load import DeferredIndexes, RepeatedIds, estimated_rows, worth_bulk_loading
-from revcycle.ingest.columnar import ColumnBatch, NeedsRows, arrow_batches, convert_batch, supports_columnar
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import Plan, load_mapping, plan_for
 from revcycle.ingest.readers import SourceFile, open_source
 from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem, compile_plan
 from revcycle.ingest.tables import ImportRun
-from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
 from revcycle.ingest.upsert import Context, Counts
 from revcycle.ingest.writers import WRITERS
 from revcycle.pact.service import ActivePact, PactService
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
+
+if TYPE_CHECKING:
+    from revcycle.ingest.columnar import ColumnBatch
 
 __all__ = ["ImportService", "ImportSummary"]
 
@@ -103,7 +102,9 @@ class ImportService:
         try:
             plan = plan_for(kind, rules, reader.header, str(path))
             job = _Job(kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress)
-            if self.columnar and reader.format == "csv" and supports_columnar(plan):
+            if self.columnar and reader.format == "csv" and kind is Kind.TOUCHPOINTS and _columnar_plan(plan):
+                import pyarrow as pa  # Arrow is loaded by the imports that use it (a people file does not)
+
                 try:
                     try:
                         return self._import(job, pact, reader, columnar=True)
@@ -165,10 +166,10 @@ class ImportService:
             with _Report(job.report_dir / f"import-{run.id}-{job.kind.value}-problems.csv", str(job.path)) as report:
                 done = 0
                 for batch, size in self._batches(job, reader, columnar):
-                    if isinstance(batch, ColumnBatch):
-                        self._write_columns(ctx, batch, convert, summary, optional, indexes)
-                    else:
+                    if isinstance(batch, list):  # rows (a columnar batch Arrow could not convert comes as rows)
                         self._write_rows(ctx, job.kind, batch, convert, summary, optional, indexes)
+                    else:
+                        self._write_columns(ctx, batch, convert, summary, optional, indexes)
                     report.write(ctx.problems, summary, ctx.repo, run.id)
                     done = reader.position if size is None else done + size
                     if job.progress:
@@ -196,6 +197,8 @@ class ImportService:
         yield from _read_ahead(self._converted(job, reader))
 
     def _converted(self, job: _Job, reader: SourceFile) -> Iterator[tuple[Any, int | None]]:
+        from revcycle.ingest.columnar import ColumnBatch, NeedsRows, arrow_batches, convert_batch
+
         for raw, first_line in arrow_batches(job.path, reader.header or [], self.column_batch_size):
             try:
                 batch: Any = convert_batch(job.plan, raw, first_line).prepare()
@@ -212,6 +215,9 @@ class ImportService:
         optional: list[str],
         indexes: DeferredIndexes,
     ) -> None:
+        from revcycle.ingest.columnar import NeedsRows
+        from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
+
         try:
             write_touchpoint_columns(ctx, batch)
         except NeedsRows:
@@ -261,6 +267,12 @@ class ImportService:
 
 
 _END = object()
+
+
+def _columnar_plan(plan: Plan) -> bool:
+    from revcycle.ingest.columnar import supports_columnar
+
+    return supports_columnar(plan)
 
 
 def _read_ahead(items: Iterator[Any]) -> Iterator[Any]:

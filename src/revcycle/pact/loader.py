@@ -18,7 +18,12 @@ from revcycle.pact.schema import Pact
 __all__ = ["example_pact_text", "format_path", "load_pact", "load_pact_file", "pact_issues", "read_yaml"]
 
 
-class _PactLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): a pact is read on every command that needs
+# the pact in force, and the pure-Python parser took a quarter to half a second of each
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PactLoader(_SafeLoader):  # type: ignore[misc]
     """YAML 1.2 booleans: only true/false, so `on:`, `no` and `off` stay words (the Norway problem)."""
 
 
@@ -33,8 +38,13 @@ for _first in "tTfF":
 
 
 def read_yaml(text: str) -> tuple[Any, Any]:
-    """The data in a YAML text and its node tree (for line numbers), read with YAML 1.2 booleans."""
-    return yaml.compose(text, Loader=_PactLoader), yaml.load(text, Loader=_PactLoader)
+    """The data in a YAML text and its node tree (for line numbers), read once with YAML 1.2 booleans."""
+    loader = _PactLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 def example_pact_text(*, scoring: bool = True) -> str:

@@ -51,7 +51,7 @@ def channel_sets(touches: ir.Table, outcomes: ir.Table) -> dict[str, ir.Table]:
     names = pairs.select("channel").distinct()
     codes = names.select("channel", code=ibis.dense_rank().over(order_by=names.channel).cast("int64"))
     coded = pairs.join(codes, "channel")
-    bit = ibis.literal(1).cast("int64") << (coded.code % WORD_BITS)
+    bit = ibis.literal(1).cast("int64") << (coded.code % WORD_BITS).cast("int32")  # PostgreSQL: bigint << int
     word = coded.code // WORD_BITS
     words = [f"word_{i}" for i in range(WORDS)]
     masks = coded.group_by("journey_id").aggregate(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from revcycle.analytics.attribution import Attribution, AttributionError, Conventions, Journey, JourneyTable, markov
 from revcycle.analytics.engines import quiet
 from revcycle.analytics.transitions import markov_windows
-from revcycle.analytics.window_markov import MAX_CHANNELS, channel_sets, window_attribution
+from revcycle.analytics.window_markov import MAX_CHANNELS, channel_sets, converted_values, window_attribution
 
 START = datetime(2025, 1, 1)
 CHANNELS = ("ads", "direct", "email", "events", "web")
@@ -35,30 +35,36 @@ def _plain(
         for path, won, value in rows
     ]
     if untouched[0]:
-        journeys.append(Journey((conventions.direct_channel,), conversions=untouched[0], value=untouched[1]))
+        count, value = untouched
+        journeys.append(Journey((conventions.direct_channel,), conversions=count, value=count * value))
     return markov(JourneyTable.from_journeys(journeys, conventions), order)
 
 
 def _fast(
     rows: list[tuple[list[str], bool, float]], untouched: tuple[int, float], conventions: Conventions, order: int
 ) -> Attribution:
-    """The same through the engine's window counts and channel sets (DuckDB), touches listed out of order."""
+    """The same through the engine's window counts and channel sets (DuckDB), touches listed out of order; the
+    untouched conversions are converted journeys without a touch, each worth the untouched value."""
     touches = [
         (j, START + timedelta(days=j, seconds=position // 2), 10 * j + position, channel)  # pairs of touches tie
         for j, (path, _, _) in enumerate(rows)
         for position, channel in enumerate(path)
     ]
     frame = pd.DataFrame(touches, columns=["journey_id", "at", "id", "channel"]).iloc[::-1]
+    bare = [(len(rows) + k, 1.0, 0.0, untouched[1]) for k in range(untouched[0])]
     outcomes = pd.DataFrame(
-        [(j, float(won), float(not won), value * won) for j, (_, won, value) in enumerate(rows)],
+        [(j, float(won), float(not won), value * won) for j, (_, won, value) in enumerate(rows)] + bare,
         columns=["journey_id", "conversions", "nulls", "value"],
     )
     with quiet():
         con = ibis.duckdb.connect()
         touch, outcome = ibis.memtable(frame), ibis.memtable(outcomes)
-        queries = {"windows": markov_windows(touch, outcome, order, conventions), **channel_sets(touch, outcome)}
+        queries = {
+            "windows": markov_windows(touch, outcome, order, conventions),
+            **channel_sets(touch, outcome),
+            "converted": converted_values(outcome),
+        }
         frames = {name: con.execute(query) for name, query in queries.items()}
-    frames["untouched"] = pd.DataFrame({"conversions": [untouched[0]], "value": [untouched[1] or None]})
     return window_attribution(frames, conventions, order=order)
 
 
@@ -119,8 +125,10 @@ def test_more_channels_than_the_bitmask_words_hold_are_refused() -> None:
             {"lag_1": [None] * len(names), "channel": names, "steps": 1.0, "conversions": 1.0, "nulls": 0.0}
         ),
         "codes": pd.DataFrame({"channel": names, "code": range(len(names))}),
-        "sets": pd.DataFrame({f"word_{i}": [0] for i in range(4)} | {"conversions": [1.0], "value": [0.0]}),
-        "untouched": pd.DataFrame({"conversions": [0], "value": [None]}),
+        "sets": pd.DataFrame(
+            {f"word_{i}": [0] for i in range(4)} | {"value": [0.0], "journeys": [1], "conversions": [1.0]}
+        ),
+        "converted": pd.DataFrame({"value": [0.0], "journeys": [1], "conversions": [1.0]}),
     }
     with pytest.raises(AttributionError, match=f"{MAX_CHANNELS + 1} channels convert"):
         window_attribution(frames, Conventions())

@@ -19,11 +19,11 @@ import pandas as pd
 
 from revcycle.analytics.attribution import Attribution, AttributionError, Conventions, JourneyTable
 from revcycle.analytics.attribution.markov import split_by_removal_effects
-from revcycle.analytics.journeys import JourneySpec, journey_touches, untouched_conversions
+from revcycle.analytics.journeys import JourneySpec, journey_touches
 from revcycle.analytics.tables import Tables
 from revcycle.analytics.transitions import markov_windows, windows_chain
 
-__all__ = ["MAX_CHANNELS", "channel_sets", "markov_queries", "window_attribution"]
+__all__ = ["MAX_CHANNELS", "channel_sets", "converted_values", "markov_queries", "window_attribution"]
 
 WORDS = 4
 WORD_BITS = 62  # bits 0..61 of an int64: a full word stays positive
@@ -31,14 +31,21 @@ MAX_CHANNELS = WORDS * WORD_BITS
 
 
 def markov_queries(tables: Tables, spec: JourneySpec, conventions: Conventions, order: int) -> dict[str, ir.Table]:
-    """The engine-side queries of a Markov report: windows, channel sets (and their codes), untouched."""
+    """The engine-side queries of a Markov report: windows, channel sets (and their codes), converted journeys."""
     touches, outcomes = journey_touches(tables, spec)
     converting_touches, converting = journey_touches(tables, spec, converted_only=True)
     return {
         "windows": markov_windows(touches, outcomes, order, conventions),
         **channel_sets(converting_touches, converting),
-        "untouched": untouched_conversions(tables, spec),
+        "converted": converted_values(outcomes),
     }
+
+
+def converted_values(outcomes: ir.Table) -> ir.Table:
+    """(value, journeys, conversions) of the converted journeys, touched or not: the ones the channel sets
+    miss had no touch in their window (the direct fallback), found without reading the touches again."""
+    converted = outcomes.filter(outcomes.conversions > 0)
+    return converted.group_by("value").aggregate(journeys=converted.count(), conversions=converted.conversions.sum())
 
 
 def channel_sets(touches: ir.Table, outcomes: ir.Table) -> dict[str, ir.Table]:
@@ -73,8 +80,7 @@ def window_attribution(
 ) -> Attribution:
     """Removal effects from the window counts, each channel set's conversions and dollars split by them;
     a conversion with no touch counts as a one-touch journey of the direct channel, as in the path report."""
-    untouched = frames["untouched"].iloc[0]
-    count, value = float(untouched.conversions or 0), float(untouched.value or 0.0)
+    count, value = _untouched(frames)
     windows = frames["windows"]
     if count:
         direct = {"channel": conventions.direct_channel, "steps": count, "conversions": count, "nulls": 0.0}
@@ -82,6 +88,15 @@ def window_attribution(
     chain = windows_chain(windows, order, max_states)
     chain.removal_effects()  # refuses data where nothing converts before the sets are decoded
     return split_by_removal_effects(_set_table(frames, chain.channels, (count, value), conventions), chain)
+
+
+def _untouched(frames: Mapping[str, pd.DataFrame]) -> tuple[float, float]:
+    """(conversions, dollars) of the converted journeys no channel set holds, summed in one order."""
+    keys = ["journeys", "conversions"]
+    touched = frames["sets"].groupby("value")[keys].sum()
+    converted = frames["converted"].set_index("value")[keys]
+    left = converted.sub(touched.reindex(converted.index, fill_value=0)).sort_index()
+    return float(left.conversions.sum()), float((left.index.to_numpy(np.float64) * left.journeys).sum())
 
 
 def _set_table(

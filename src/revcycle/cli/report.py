@@ -91,7 +91,8 @@ def _described(active: ActivePact) -> str:
 def _stored_pact(workspace: Workspace) -> ActivePact | None:
     """The store's pact in force, or None when there is no store (a missing SQLite file is not created)."""
     url = workspace.settings.database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///").partition("?")[0]).exists():
+    path = url.removeprefix("sqlite:///").partition("?")[0].removeprefix("file:")
+    if url.startswith("sqlite:///") and not Path(path).exists():
         return None
     try:
         return PactService(workspace.uow()).active()

@@ -65,7 +65,7 @@ class AttributionReport(Report):
         """The model's full result from the engine's aggregated rows: per distinct path, or for Markov's window
         counts per distinct channel set of the converting journeys (their shares, the same credits)."""
         if "windows" in frames:
-            if frames["windows"].empty and not frames["untouched"].conversions.fillna(0).iloc[0]:
+            if frames["windows"].empty and frames["converted"].empty:
                 raise AnalyticsError("no journeys in the period: nothing to attribute")
             try:
                 return window_attribution(frames, self.conventions, **dict(self.parameters))

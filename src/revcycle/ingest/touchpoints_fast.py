@@ -4,7 +4,7 @@ query per lookup and one driver-level INSERT per batch."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from itertools import repeat
 from typing import Any
 
@@ -181,9 +181,9 @@ def _write(
     ctx.unchanged.add(unchanged)
     ctx.counts.inserted += len(inserts)
     ctx.counts.updated += len(updates)
-    touched, first = _first_touches(people, batch.columns["occurred_at"], fresh)
+    firsts, micros = _first_touches(people, batch.columns["occurred_at"], fresh)
     moved_away = [found[3] for key, found in existing.items() if found[1] != digests[position[key]]]
-    ctx.touches_recorded([*touched, *(update["person_id"] for update in updates), *moved_away], first)
+    ctx.touches_recorded_at([*firsts, *(update["person_id"] for update in updates), *moved_away], firsts, micros)
 
 
 def _filled(batch: ColumnBatch, name: str) -> bool:
@@ -213,10 +213,11 @@ def _insert(ctx: Context, columns: list[str], rows: list[Any]) -> None:
 
 def _first_touches(
     people: np.ndarray[Any, Any], times: pa.Array, rows: Sequence[int]
-) -> tuple[list[int], dict[int, datetime]]:
-    """The people with new touches in the batch, and the earliest new touch of each (sorted in numpy)."""
+) -> tuple[list[int], list[int]]:
+    """The people with new touches in the batch and the earliest new touch of each, in microseconds since 1970
+    (sorted in numpy; no datetime is made for them)."""
     if not len(rows):
-        return [], {}
+        return [], []
     who = people
     when = pc.cast(times, pa.int64()).to_numpy(zero_copy_only=False)
     if not isinstance(rows, range):
@@ -224,8 +225,7 @@ def _first_touches(
         who, when = who[chosen], when[chosen]
     order = np.lexsort((when, who))
     first = order[np.r_[True, who[order][1:] != who[order][:-1]]]
-    ids = who[first].tolist()
-    return ids, {pid: instant(us) for pid, us in zip(ids, when[first].tolist(), strict=True)}
+    return who[first].tolist(), when[first].tolist()
 
 
 def _stored_times(ctx: Context, batch: ColumnBatch) -> list[Any]:
@@ -235,11 +235,3 @@ def _stored_times(ctx: Context, batch: ColumnBatch) -> list[Any]:
         return batch.stored("occurred_at")
     naive: list[datetime] = pc.cast(column, pa.timestamp("us")).to_pylist()
     return naive
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def instant(us: int) -> datetime:
-    """Microseconds since 1970 as an aware UTC datetime."""
-    return _EPOCH + timedelta(microseconds=us)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from revcycle.cycle.events import (
     OpportunityClosed,
     PersonChanged,
     TouchesRecorded,
+    micros,
 )
 from revcycle.cycle.model import Cycle
 from revcycle.cycle.moves import HISTORY_HORIZON, MoveWriter
@@ -67,11 +69,17 @@ class Context:
 
     def touches_recorded(self, people: Iterable[int | None], first_new: dict[int, datetime]) -> None:
         """Publish one batch's stored or changed touches (`first_new`: each person's earliest new touch)."""
-        who = frozenset(pid for pid in people if pid is not None)
-        if who or first_new:
+        self.touches_recorded_at(people, list(first_new), [micros(at) for at in first_new.values()])
+
+    def touches_recorded_at(self, people: Iterable[int | None], firsts: list[int], at_micros: list[int]) -> None:
+        """The same, the earliest new touches given as person ids and microseconds since 1970 (columnar path)."""
+        who = {pid for pid in people if pid is not None}.union(firsts)
+        if who:
+            horizon = micros(self.now - HISTORY_HORIZON)
             publish(self.session, TouchesRecorded(
-                people=who | frozenset(first_new), first_new=first_new, pact_version_id=self.pact_version_id,
-                now=self.now, cause=f"import #{self.run_id}", history=self._history(first_new.values()),
+                people=array("q", sorted(who)), first_people=array("q", firsts), first_micros=array("q", at_micros),
+                pact_version_id=self.pact_version_id, now=self.now, cause=f"import #{self.run_id}",
+                history=all(us < horizon for us in at_micros),
             ))
 
     def people_changed(

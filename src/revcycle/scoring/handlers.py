@@ -43,7 +43,7 @@ def rescore_touched(pact_of: PactOf) -> Callable[[list[Any], Session], None]:
             if event.cause not in touched.causes:
                 touched.causes.append(event.cause)
             if isinstance(event, TouchesRecorded):
-                touched.people |= event.people
+                touched.people.update(event.people)
             elif isinstance(event, PersonChanged):
                 touched.people |= event.changed
                 touched.created |= event.created

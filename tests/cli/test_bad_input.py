@@ -62,21 +62,7 @@ COMMANDS = dict(_leaves(typer.main.get_command(build())))
 STORE_COMMANDS = [path for path in COMMANDS if path not in STORELESS]
 
 # Known gaps, each a strict expected failure naming where the fix belongs (test name, case id) -> reason.
-_ATTRIBUTION = (
-    "analytics/reports/attribution.py checks model parameters only after reading journeys: on a store without "
-    "journeys it answers 'no journeys in the period' instead of naming the bad parameter"
-)
-_READ_ONLY_URI = (
-    "analytics/engines.py store_backend takes a `sqlite:///file:PATH?mode=ro&uri=true` URL's database for the "
-    "file name `file:PATH` and answers 'no SQLite store ... run `revcycle db upgrade`'"
-)
-GAPS = {
-    ("word", "report attribution --variant"): _ATTRIBUTION,
-    ("negative", "report attribution --order"): _ATTRIBUTION,
-    ("negative", "report attribution --half-life-days"): _ATTRIBUTION,
-    ("zero", "report attribution --order"): _ATTRIBUTION,
-    **{("read-only", " ".join(path)): _READ_ONLY_URI for path in COMMANDS if path[0] in ("report", "export")},
-}
+GAPS: dict[tuple[str, str], str] = {}
 
 
 def _annotation(param: Any) -> Any:

@@ -107,6 +107,8 @@ def store_backend(url: str, *, expect: str | None = None) -> Any:
         raise AnalyticsError(f"the store at {parsed!r} is {kind}; use --engine {kind} (or duckdb, spark)")
     if kind == "sqlite":
         path = parsed.database or ""
+        if str(parsed.query.get("uri", "")).lower() in ("true", "1") and path.startswith("file:"):
+            path = path.removeprefix("file:")  # a SQLite URI (e.g. `file:PATH?mode=ro`): reports only read it
         if not path or path == ":memory:" or not Path(path).exists():
             raise AnalyticsError(f"no SQLite store at {path or url!r}: run `revcycle db upgrade` first")
         return ibis.sqlite.connect(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -245,7 +246,7 @@ def attribution(
     direct_channel: Annotated[str, typer.Option(help="the channel that counts as direct")] = "direct",
     order: Annotated[int | None, typer.Option(help="Markov order (1-3)")] = None,
     half_life_days: Annotated[float | None, typer.Option(help="time-decay half-life")] = None,
-    variant: Annotated[str | None, typer.Option(help="Shapley: conversions or conversion_rate")] = None,
+    variant: Annotated[ShapleyVariant | None, typer.Option(help="Shapley: conversions or conversion_rate")] = None,
     weights: Annotated[str | None, typer.Option(help="position_weights: FIRST,MIDDLE,LAST")] = None,
     since: Since = None,
     until: Until = None,
@@ -275,8 +276,15 @@ def attribution(
     _execute(ctx, report, engine, parquet, output, source)
 
 
+class ShapleyVariant(StrEnum):
+    """What a coalition of channels is worth in the Shapley model."""
+
+    CONVERSIONS = "conversions"
+    CONVERSION_RATE = "conversion_rate"
+
+
 def _model_parameters(
-    order: int | None, half_life_days: float | None, variant: str | None, weights: str | None
+    order: int | None, half_life_days: float | None, variant: ShapleyVariant | None, weights: str | None
 ) -> tuple[tuple[str, object], ...]:
     parameters: list[tuple[str, object]] = []
     if order is not None:
@@ -284,7 +292,7 @@ def _model_parameters(
     if half_life_days is not None:
         parameters.append(("half_life_days", half_life_days))
     if variant is not None:
-        parameters.append(("variant", variant))
+        parameters.append(("variant", variant.value))
     if weights is not None:
         try:
             first, middle, last = (float(part) for part in weights.split(","))

@@ -43,6 +43,11 @@ class AttributionReport(Report):
             raise AnalyticsError(f"unknown attribution model {self.model!r}; known models: {', '.join(MODELS)}")
         if self.model == "time_decay" and not self.spec.with_seconds:
             raise AnalyticsError("time_decay needs journeys built with seconds (JourneySpec(with_seconds=True))")
+        if self.model != "markov":  # a parameter the model does not take is named before any journey is read
+            try:
+                inspect.signature(MODELS[self.model]).bind(None, **dict(self.parameters))
+            except TypeError as exc:
+                raise AnalyticsError(f"attribution ({self.model}): model {self.model!r}: {exc}") from None
         if self.model == "markov":
             try:
                 inspect.signature(markov).bind(None, **dict(self.parameters))

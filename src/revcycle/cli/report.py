@@ -34,7 +34,7 @@ from revcycle.analytics.summary import FunnelSummary, StageTime
 from revcycle.cli.workspace import Workspace, console, errors
 from revcycle.errors import RevcycleError
 from revcycle.pact.loader import example_pact_text, load_pact, load_pact_file
-from revcycle.pact.service import ActivePact, PactService
+from revcycle.pact.service import ActivePact
 
 app = typer.Typer(help="Reports: funnel, KPIs, attribution, content, channels, on any engine.", no_args_is_help=True)
 
@@ -73,7 +73,7 @@ def _names(workspace: Workspace, parquet: Path | None, pact_file: Path | None) -
     if parquet is None:
         if pact_file is not None:
             raise AnalyticsError("--pact is for --parquet input: a store's reports read the store's pact in force")
-        active = PactService(workspace.uow()).active()
+        active = workspace.app.pact()
         return StageNames.of(active.pact), _described(active)
     if pact_file is not None:
         pact, _ = load_pact_file(pact_file)
@@ -96,7 +96,7 @@ def _stored_pact(workspace: Workspace) -> ActivePact | None:
     if url.startswith("sqlite:///") and not Path(path).exists():
         return None
     try:
-        return PactService(workspace.uow()).active()
+        return workspace.app.pact()
     except RevcycleError:
         return None
 

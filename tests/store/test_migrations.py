@@ -37,8 +37,8 @@ def test_the_schema_head_every_command_checks_is_alembics_newest_migration(sqlit
     assert ScriptDirectory.from_config(_alembic_config(engine)).get_current_head() == SCHEMA_HEAD
     with pytest.raises(StoreError, match="has no schema yet"):
         check_revision(engine)
-    upgrade(engine, "0002")
-    with pytest.raises(StoreError, match=f"is at revision 0002, not {SCHEMA_HEAD}"):
+    upgrade(engine, "0003")
+    with pytest.raises(StoreError, match=f"is at revision 0003, not {SCHEMA_HEAD}"):
         check_revision(engine)
     upgrade(engine)
     check_revision(engine)

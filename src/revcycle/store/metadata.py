@@ -11,6 +11,7 @@ def metadata() -> MetaData:
     """The metadata with every capability's tables registered."""
     import revcycle.cycle.tables
     import revcycle.ingest.tables
+    import revcycle.money.tables
     import revcycle.pact.tables
     import revcycle.scoring.tables
     import revcycle.store.tables  # noqa: F401

@@ -16,7 +16,7 @@ def test_a_changed_window_and_an_added_reason_show_in_their_sections() -> None:
     sections = diff_pacts(old, load_pact(text))
     assert set(sections) == {"sla", "detours"}
     assert "~ sla.sales.first_contact[hot].within: 5m -> 10m" in sections["sla"]
-    assert any("went_dark" in line and line.startswith("~ detours[recycled].reasons") for line in sections["detours"])
+    assert "+ detours[recycled].reasons[went_dark]: {code: went_dark, fit: False}" in sections["detours"]
 
 
 def test_identical_pacts_have_no_differences() -> None:

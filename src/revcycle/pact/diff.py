@@ -1,14 +1,17 @@
-"""A readable diff of two pacts, section by section (stages, detours, sla ...), by YAML path."""
+"""A readable diff of two pacts, section by section (stages, detours, sla ...), by YAML path. A changed list
+shows the items added and removed, not the whole list before and after."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from revcycle.pact.loader import format_path
 from revcycle.pact.schema import Pact
 
-__all__ = ["diff_pacts"]
+__all__ = ["diff_pacts", "summary"]
 
 
 def diff_pacts(old: Pact, new: Pact) -> dict[str, list[str]]:
@@ -23,11 +26,47 @@ def diff_pacts(old: Pact, new: Pact) -> dict[str, list[str]]:
     return sections
 
 
+def summary(sections: dict[str, list[str]]) -> str:
+    """The changes in one line: per section, how many items were added, removed and changed."""
+    if not sections:
+        return "no changes"
+    words = {"+": "added", "-": "removed", "~": "changed"}
+    parts = []
+    for section, lines in sections.items():
+        counts = Counter(line[0] for line in lines)
+        counted = [f"{counts[sign]} {word}" for sign, word in words.items() if counts[sign]]
+        parts.append(f"{section}: " + ", ".join(counted))
+    return "; ".join(parts)
+
+
 def _named(items: list[Any]) -> dict[str, Any] | None:
-    """A list of named items (stages, detours, tiers) keyed by name, so a reorder is not a rewrite."""
-    if items and all(isinstance(item, dict) and "name" in item for item in items):
-        return {item["name"]: item for item in items}
+    """A list of named items (stages, detours, tiers by name; reasons by code) keyed so, so a reorder is not a
+    rewrite."""
+    for key in ("name", "code"):
+        if items and all(isinstance(item, dict) and key in item for item in items):
+            names = [item[key] for item in items]
+            if len(set(names)) == len(names):
+                return {item[key]: item for item in items}
     return None
+
+
+def _items(old: list[Any], new: list[Any], path: tuple[Any, ...]) -> Iterator[str]:
+    """The items of a changed list removed and added (an item that moved is neither); a reorder alone is named."""
+    before, after = [_key(item) for item in old], [_key(item) for item in new]
+    removed, added = Counter(before) - Counter(after), Counter(after) - Counter(before)
+    if not removed and not added:
+        yield f"~ {format_path(path)}: order {_show(old)} -> {_show(new)}"
+        return
+    for sign, items, keys, left in (("-", old, before, removed), ("+", new, after, added)):
+        for index, (item, key) in enumerate(zip(items, keys, strict=True)):
+            if left[key] > 0:
+                left[key] -= 1
+                where = (*path, index) if isinstance(item, dict | list) else path
+                yield f"{sign} {format_path(where)}: {_show(item)}"
+
+
+def _key(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, default=str)
 
 
 def _diff(old: Any, new: Any, path: tuple[Any, ...]) -> Iterator[str]:
@@ -56,6 +95,8 @@ def _diff(old: Any, new: Any, path: tuple[Any, ...]) -> Iterator[str]:
                 else:
                     yield from _diff(old_named[name], new_named[name], label)
             return
+        yield from _items(old, new, path)
+        return
     yield f"~ {format_path(path)}: {_show(old)} -> {_show(new)}"
 
 

@@ -1,10 +1,11 @@
-"""Every query on stored pact versions."""
+"""Every query on stored pact versions, and the people counts a new version is checked against."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from revcycle.cycle.tables import Person
 from revcycle.pact.tables import PactVersion
 
 __all__ = ["PactRepository"]
@@ -42,6 +43,19 @@ class PactRepository:
     def next_number(self) -> int:
         """The number the next applied version gets."""
         return int(self.session.scalar(select(func.coalesce(func.max(PactVersion.number), 0))) or 0) + 1
+
+    def people_by_stage(self) -> dict[str, int]:
+        """How many people stand in each stage now (stages nobody stands in are left out)."""
+        query = select(Person.stage, func.count()).group_by(Person.stage)
+        return {str(stage): int(count) for stage, count in self.session.execute(query)}
+
+    def people_in(self, stage: str) -> list[int]:
+        """The ids of the people standing in `stage`, locked on PostgreSQL until the transaction ends (a move by
+        hand made meanwhile waits, then sees the stage they were moved to)."""
+        query = select(Person.id).where(Person.stage == stage).order_by(Person.id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        return [int(pid) for pid in self.session.scalars(query)]
 
     def add(self, version: PactVersion) -> None:
         """Store a new version."""

@@ -1,5 +1,5 @@
-"""Importing people: deduplicated by normalised email, linked to their account by email domain, placed
-in their first stage through the revenue cycle's state machine."""
+"""Importing people: deduplicated by normalised email, linked to their account (by reference, else by email
+domain: see `links`), placed in their first stage through the revenue cycle's state machine."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from revcycle.cycle.model import StageMoved
 from revcycle.cycle.tables import Account, AppUser, Person
 from revcycle.errors import InvalidTransition
+from revcycle.ingest.links import domain_of
 from revcycle.ingest.rows import Converted
 from revcycle.ingest.upsert import Context, dedupe, repeated
 
@@ -23,7 +24,7 @@ def write_people(ctx: Context, batch: list[Converted]) -> None:
     existing = ctx.repo.existing(table, ctx.source, [row.values["external_id"] for row in rows])
     by_email = ctx.repo.people_by_email(row.values.get("email") for row in rows)
     accounts = ctx.repo.ids(Account.__table__, ctx.source, (row.values.get("account_external_id") for row in rows))
-    domains = ctx.repo.accounts_by_domain(_domain(row.values.get("email")) for row in rows)
+    domains = ctx.repo.accounts_by_domain(domain_of(row.values.get("email")) for row in rows)
     owners = ctx.repo.ids(AppUser.__table__, ctx.source, (row.values.get("owner_external_id") for row in rows))
     earlier = ctx.unchanged.repeats(existing, ((row.values["external_id"], row.row_hash) for row in rows))
     inserts: list[tuple[Converted, dict[str, Any], StageMoved]] = []
@@ -70,10 +71,6 @@ def write_people(ctx: Context, batch: list[Converted]) -> None:
     _update(ctx, updates)
 
 
-def _domain(email: str | None) -> str | None:
-    return email.rsplit("@", 1)[1] if email else None
-
-
 def _values(
     ctx: Context, row: Converted, accounts: dict[str, int], domains: dict[str, int], owners: dict[str, int]
 ) -> dict[str, Any] | None:
@@ -88,7 +85,7 @@ def _values(
         ctx.reject(row.line, "owner_external_id", f'user "{owner_key}" is not in the store (import users first)')
         return None
     values = {name: v.get(name) for name in _FIELDS}
-    values["account_id"] = accounts[account_key] if account_key else domains.get(_domain(v.get("email")) or "")
+    values["account_id"] = accounts[account_key] if account_key else domains.get(domain_of(v.get("email")) or "")
     values["owner_id"] = owners.get(owner_key or "")
     values.update(row_hash=row.row_hash, import_run_id=ctx.run_id, attributes=row.attributes)
     return values

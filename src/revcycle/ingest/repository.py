@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from revcycle.cycle.tables import Account, OpportunityContact, Person, Team
 from revcycle.ingest.tables import ImportIssue
 from revcycle.store.base import Base
+from revcycle.store.bulk import execute_many
 
 __all__ = ["Existing", "IngestRepository"]
 
@@ -87,6 +88,24 @@ class IngestRepository:
             query = select(Account.domain, Account.id).where(Account.domain.in_(chunk)).order_by(Account.id.desc())
             out.update({domain: id_ for domain, id_ in self.session.execute(query)})
         return out
+
+    def unlinked_people_by_domain(self) -> list[tuple[int, int, str]]:
+        """People with an email and no account whose email domain is an account's domain: (person id, the
+        oldest such account's id, the domain). Each person's domain is looked up in the account domain index."""
+        connection = self.session.connection()
+        domain = (
+            "substr(p.email, instr(p.email, '@') + 1)" if connection.dialect.name == "sqlite"
+            else "split_part(p.email, '@', 2)"  # an import's emails hold one @ (the email rule)
+        )
+        sql = (
+            f"SELECT p.id, min(a.id), min(a.domain) FROM person p JOIN account a ON a.domain = lower({domain}) "
+            "WHERE p.account_id IS NULL AND p.email IS NOT NULL GROUP BY p.id"
+        )
+        return [(int(pid), int(account), str(name)) for pid, account, name in connection.exec_driver_sql(sql)]
+
+    def set_accounts(self, links: Sequence[tuple[int, int]]) -> None:
+        """Give people (person id, account id) their account."""
+        execute_many(self.session, "UPDATE person SET account_id = ? WHERE id = ?", [(a, p) for p, a in links])
 
     def team_ids(self, names: Iterable[str]) -> dict[str, int]:
         """Team ids by name, creating the teams that do not exist yet."""

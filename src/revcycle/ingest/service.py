@@ -176,7 +176,7 @@ class ImportService:
                         job.progress(min(done, reader.size), reader.size)
                 if indexes.dropped:
                     indexes.rebuild()
-                ctx.unchanged.drop()
+                summary.notes.extend(ctx.finish(job.kind.value))
                 report.write(ctx.problems, summary, ctx.repo, run.id)
             summary.report = report.path if report.count else None
             report_path.append(report.path)

@@ -39,6 +39,7 @@ class Counts:
     unchanged: int = 0
     rejected: int = 0
     warnings: int = 0
+    linked: int = 0  # people given their account by email domain at the end of the import
 
 
 @dataclass
@@ -114,6 +115,17 @@ class Context:
                 items=tuple(items), pact_version_id=self.pact_version_id, now=self.now,
                 history=self._history(item.at for item in items),
             ))
+
+    def finish(self, kind: str) -> list[str]:
+        """The end of an import, before its handlers run: link the people still without an account (after
+        a people or accounts import), forget the unchanged ids; what it did that the counts do not say."""
+        self.unchanged.drop()
+        if kind not in ("people", "accounts"):
+            return []
+        from revcycle.ingest.links import link_unlinked_people
+
+        linked = link_unlinked_people(self)
+        return [f"{linked} people linked to their account by email domain"] if linked else []
 
     def reject(self, line: int, column: str | None, message: str) -> None:
         """Refuse a row (it changes nothing) and say why."""

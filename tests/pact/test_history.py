@@ -18,10 +18,11 @@ def test_a_changed_list_shows_the_items_added_and_removed_not_the_whole_list() -
     sections = diff_pacts(load_pact(SLOWER), load_pact(WIDER))
     assert sections == {"detours": ["- detours[recycled].from: sal", "+ detours[recycled].from: known"]}
     rule = "{on: opportunity_won, to: customer}"
+    example = load_pact(example_pact_text())
+    index = [r.on for r in example.lifecycle].index("opportunity_won")
     changed = load_pact(example_pact_text().replace(rule, "{on: opportunity_won, to: customer, from: [opportunity]}"))
-    lifecycle = diff_pacts(load_pact(example_pact_text()), changed)["lifecycle"]
-    added = "+ lifecycle[2]: {on: opportunity_won, to: customer, from: [opportunity]}"
-    assert lifecycle == [f"- lifecycle[2]: {rule}", added]
+    added = f"+ lifecycle[{index}]: {{on: opportunity_won, to: customer, from: [opportunity]}}"
+    assert diff_pacts(example, changed)["lifecycle"] == [f"- lifecycle[{index}]: {rule}", added]
 
 
 def test_a_reordered_list_is_named_as_a_reorder() -> None:

@@ -1,4 +1,5 @@
-"""A finished report as CSV, JSON or table cells: numbers formatted one way for every report."""
+"""A finished report as CSV, JSON or tables: numbers formatted one way for every report; a table wider than the
+terminal is split into several, each fitting its width and repeating the row's key columns."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import math
 from typing import Any
 
 import pandas as pd
+from rich.cells import cell_len
+from rich.table import Table
 
 from revcycle.analytics.reports.base import ReportResult
 
-__all__ = ["FORMATS", "cells", "to_csv", "to_json"]
+__all__ = ["FORMATS", "cells", "is_empty", "split_columns", "tables", "to_csv", "to_json"]
 
 FORMATS = ("table", "csv", "json")
 RATES = {
@@ -84,3 +87,66 @@ INTEGERS = {
     "touches",
     "n",
 }
+
+
+PADDING = 2  # a column of a box-less rich table takes one space either side of its widest cell
+MAX_KEYS = 3  # at most this many leading text columns repeat in every part of a split table
+
+
+def is_empty(frame: pd.DataFrame) -> bool:
+    """No rows, or rows whose every count is 0: nobody and nothing in the period the report looked at."""
+    counted = [column for column in frame.columns if column in INTEGERS]
+    return frame.empty or (bool(counted) and not frame[counted].fillna(0).to_numpy().any())
+
+
+def split_columns(headers: list[str], rows: list[list[str]], *, width: int) -> list[list[int]]:
+    """The columns of each table a wide one is split into so that each fits `width`: the leading text columns
+    (a row's key: group, stage ...) start every part; the others follow in order, as many as fit."""
+    widths = [max([cell_len(h), *(cell_len(row[i]) for row in rows)]) + PADDING for i, h in enumerate(headers)]
+    keys = _keys(rows, widths, width)
+    parts: list[list[int]] = []
+    current: list[int] = []
+    used = sum(widths[i] for i in keys)
+    for index in range(len(keys), len(headers)):
+        if current and used + widths[index] > width:
+            parts.append(keys + current)
+            current, used = [], sum(widths[i] for i in keys)
+        current.append(index)
+        used += widths[index]
+    return [*parts, keys + current] if current or not parts else parts
+
+
+def _keys(rows: list[list[str]], widths: list[int], width: int) -> list[int]:
+    """The leading columns holding text (not numbers), as many as leave half the width to the others."""
+    keys: list[int] = []
+    for index in range(min(MAX_KEYS, len(widths) - 1)):
+        texts = [row[index] for row in rows if row[index]]
+        if not texts or any(_numeric(text) for text in texts):
+            break
+        if sum(widths[i] for i in [*keys, index]) > width // 2:
+            break
+        keys.append(index)
+    return keys
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(",", "").replace("%", "").replace(".", "", 1).lstrip("-").isdigit()
+
+
+def tables(frame: pd.DataFrame, *, width: int) -> list[Table]:
+    """The report's rows as tables that fit `width` without cutting a header or a cell (one when it fits).
+    A single row of many columns becomes metric / value instead."""
+    headers = [str(column) for column in frame.columns]
+    rows = cells(frame)
+    if len(rows) == 1 and len(headers) > 8:
+        headers, rows = ["metric", "value"], [[header, value] for header, value in zip(headers, rows[0], strict=True)]
+    out = []
+    for part in split_columns(headers, rows, width=width):
+        table = Table(box=None, header_style="bold")
+        for index in part:
+            numeric = any(_numeric(row[index]) for row in rows)
+            table.add_column(headers[index], justify="right" if numeric else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*(row[index] for index in part))
+        out.append(table)
+    return out

@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from revcycle.analytics.attribution import Conventions
 from revcycle.analytics.engines import connect
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.facts import GROUPINGS
 from revcycle.analytics.journeys import JourneySpec
+from revcycle.analytics.ordering import in_display_order
 from revcycle.analytics.period import Period
-from revcycle.analytics.render import FORMATS, cells, to_csv, to_json
+from revcycle.analytics.render import FORMATS, is_empty, tables, to_csv, to_json
 from revcycle.analytics.reports import (
     AttributionReport,
     ChannelReport,
@@ -115,8 +118,8 @@ def _execute(
         result = run(report, connected)
     finally:
         connected.close()
-    if source:
-        result = dataclasses.replace(result, notes=[*result.notes, source])
+    frame = in_display_order(result.frame, getattr(report, "grouping", None))
+    result = dataclasses.replace(result, frame=frame, notes=[*result.notes, *([source] if source else [])])
     if output == "csv":
         if source:
             errors.print(source, style="dim", highlight=False)
@@ -124,24 +127,26 @@ def _execute(
     elif output == "json":
         typer.echo(to_json(result))
     else:
-        _show(result)
+        spec = getattr(report, "spec", None)
+        _show(result, period=getattr(report, "period", None) or getattr(spec, "period", None))
 
 
-def _show(result: ReportResult) -> None:
-    """A report as a table (one row of many columns is turned into metric / value), then its notes."""
-    frame = result.frame
-    title = f"{result.title} [{result.engine}]"
-    if len(frame) == 1 and len(frame.columns) > 8:
-        table = Table("metric", "value", box=None, header_style="bold", title=title)
-        for metric, value in zip(frame.columns, cells(frame)[0], strict=True):
-            table.add_row(str(metric), value)
+def _show(result: ReportResult, *, period: Period | None = None, out: Console | None = None) -> None:
+    """A report as tables fitting the terminal's width (split, with the key columns repeated, when it is wider),
+    or a sentence when the period holds nobody; then its notes."""
+    out = out or console
+    out.print(Text(f"{result.title} [{result.engine}]", style="bold"))
+    if is_empty(result.frame):
+        where = "in the store" if period is None or period.describe() == "all time" else period.describe()
+        out.print(f"No people or opportunities {where}: nothing to report.", highlight=False)
     else:
-        table = Table(*[str(column) for column in frame.columns], box=None, header_style="bold", title=title)
-        for row in cells(frame):
-            table.add_row(*row)
-    console.print(table)
+        parts = tables(result.frame, width=out.width)
+        for number, table in enumerate(parts, start=1):
+            if len(parts) > 1:
+                out.print(f"part {number} of {len(parts)}", style="dim", highlight=False)
+            out.print(table)
     for note in filter(None, result.notes):
-        console.print(f"  {note}", style="dim", highlight=False)
+        out.print(f"  {note}", style="dim", highlight=False, markup=False)
 
 
 @app.command()

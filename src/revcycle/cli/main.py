@@ -70,11 +70,24 @@ def _wanted(arguments: list[str]) -> str | None:
     for word in words:
         if word == "--database-url":
             next(words, None)
-        elif word == "--help":
+        elif word in ("--help", "--version"):
             continue
         elif not word.startswith("--database-url="):
             return word if word in _GROUPS or word in _COMMANDS else None
     return ""
+
+
+def _version(shown: bool) -> None:
+    """`--version`: the installed package's version, read from its metadata (no command module is loaded)."""
+    if not shown:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"revcycle {version('revcycle')}")
+    except PackageNotFoundError:
+        typer.echo("revcycle (version unknown: the package is not installed, only on the path)")
+    raise typer.Exit()
 
 
 def main(
@@ -85,6 +98,11 @@ def main(
             "--database-url", envvar="REVCYCLE_DATABASE_URL", help="SQLAlchemy URL; default sqlite:///revcycle.db"
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="print the installed revcycle version and exit"),
+    ] = False,
 ) -> None:
     """revcycle: the sales-marketing pact, the revenue cycle, and their numbers."""
     from revcycle.cli.workspace import Workspace  # the store's libraries, for commands that run (not --help)

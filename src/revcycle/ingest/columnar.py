@@ -86,6 +86,7 @@ def supports_columnar(plan: Plan) -> bool:
         and all(
             fp.spec.type in VECTOR_RULES
             and fp.rule.values is None
+            and fp.rule.derive is None
             and fp.rule.default is None
             and fp.rule.format is None
             for fp in plan.fields
@@ -93,11 +94,17 @@ def supports_columnar(plan: Plan) -> bool:
     )
 
 
-def arrow_batches(path: Path, header: list[str], rows_per_batch: int) -> Iterator[tuple[pa.RecordBatch, int]]:
-    """Stream a CSV as string batches of about `rows_per_batch` rows, with each batch's first line number."""
+def arrow_batches(
+    path: Path, header: list[str], rows_per_batch: int, encoding: str = "utf-8"
+) -> Iterator[tuple[pa.RecordBatch, int]]:
+    """Stream a CSV as string batches of about `rows_per_batch` rows, with each batch's first line number.
+    ArrowInvalid after the last batch when its last row may hold a quote never closed (Arrow, like Python's
+    reader, takes the rest of the file as one cell): the row reader then reads the file and names the line."""
     # one thread: the reader keeps ahead of the writer with one core, and more would take the writer's core;
     # the header as the row reader read it (names trimmed), so a column is found under the same name
-    read = arrow_csv.ReadOptions(block_size=1 << 22, use_threads=False, column_names=header, skip_rows=1)
+    read = arrow_csv.ReadOptions(
+        block_size=1 << 22, use_threads=False, column_names=header, skip_rows=1, encoding=encoding
+    )
     # a quoted cell may hold a line break anywhere in the file, even across the reader's blocks
     parse = arrow_csv.ParseOptions(newlines_in_values=True)
     convert = arrow_csv.ConvertOptions(
@@ -108,11 +115,27 @@ def arrow_batches(path: Path, header: list[str], rows_per_batch: int) -> Iterato
     )
     reader = arrow_csv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     line = 2
+    last: pa.RecordBatch | None = None
     for batch in reader:
         for start in range(0, batch.num_rows, rows_per_batch):
             part = batch.slice(start, rows_per_batch)
             yield part, line
             line += part.num_rows
+            last = part if part.num_rows else last
+    if last is not None and _may_end_in_an_open_quote(path, last.slice(last.num_rows - 1)):
+        raise pa.ArrowInvalid("the last row may hold an unclosed quote")
+
+
+def _may_end_in_an_open_quote(path: Path, row: pa.RecordBatch) -> bool:
+    """Whether a quote may be open at the end of the file: a line break in a cell of its last row, or a last
+    line with a quote and no line break after it (the same test as the row reader's)."""
+    cells = [value for value in row.to_pylist()[0].values() if isinstance(value, str)]
+    if any("\n" in cell or "\r" in cell for cell in cells):
+        return True
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - 65536, 0))
+        end = handle.read()
+    return not end.endswith((b"\n", b"\r")) and b'"' in end.rsplit(b"\n", 1)[-1]
 
 
 def convert_batch(plan: Plan, batch: pa.RecordBatch, first_line: int) -> ColumnBatch:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from revcycle.errors import ImportFileError
 from revcycle.ingest.fields import FieldSpec, Kind, fields_of
-from revcycle.pact.loader import format_path, read_yaml
+from revcycle.ingest.mapping_errors import describe
+from revcycle.ingest.model import value_key
+from revcycle.pact.loader import read_yaml
 
 __all__ = ["ColumnRule", "Mapping", "Plan", "load_mapping", "plan_for"]
 
@@ -23,9 +25,14 @@ class ColumnRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     column: str | None = None
     value: Any = None
-    values: dict[str, Any] | None = None
+    values: dict[Any, Any] | None = None
     default: Any = None
     format: str | None = None
+    derive: Literal["seniority_from_title"] | None = None
+
+    def value_map(self) -> dict[str, Any] | None:
+        """`values` keyed as cells are matched: trimmed and case-folded."""
+        return None if self.values is None else {value_key(k): v for k, v in self.values.items()}
 
 
 class Mapping(BaseModel):
@@ -63,17 +70,40 @@ class Plan:
 
 
 def load_mapping(path: Path) -> Mapping:
-    """A mapping file, or ImportFileError naming each problem's path in it."""
+    """A mapping file, or ImportFileError naming each problem's path (and line) in it."""
     try:
-        _, data = read_yaml(path.read_text(encoding="utf-8"))
-        return Mapping.model_validate(data or {})
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ImportFileError(f"cannot read mapping file {path}: {exc.strerror}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{format_path(tuple(e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ImportFileError(f"mapping file {path} is not valid: {problems}") from exc
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"mapping file {path} is not UTF-8 text (byte offset {exc.start})") from None
+    try:
+        node, data = read_yaml(text)
     except Exception as exc:  # a YAML syntax error: say where, without a traceback
         raise ImportFileError(f"mapping file {path} is not valid YAML: {exc}") from exc
+    try:
+        mapping = Mapping.model_validate({} if data is None else data)
+    except ValidationError as exc:
+        problems = "; ".join(describe(exc.errors(), node, data))
+        raise ImportFileError(f"mapping file {path} is not valid: {problems}") from None
+    _check_values(mapping, path)
+    return mapping
+
+
+def _check_values(mapping: Mapping, path: Path) -> None:
+    """Two `values` keys that match the same cells (`Lead` and `lead `) would be a silent choice: refused."""
+    for name, rule in mapping.columns.items():
+        if isinstance(rule, ColumnRule) and rule.values:
+            seen: dict[str, Any] = {}
+            for key in rule.values:
+                if value_key(key) in seen:
+                    raise ImportFileError(
+                        f'mapping file {path}: columns.{name}.values: "{seen[value_key(key)]}" and "{key}" are the '
+                        "same value (values are matched trimmed and in any case): keep one"
+                    )
+                seen[value_key(key)] = key
+            if rule.derive is not None:
+                raise ImportFileError(f"mapping file {path}: columns.{name}: give `derive` or `values`, not both")
 
 
 def plan_for(kind: Kind, mapping: Mapping | None, header: Sequence[str] | None, file: str) -> Plan:
@@ -89,6 +119,11 @@ def plan_for(kind: Kind, mapping: Mapping | None, header: Sequence[str] | None, 
         if unknown:
             raise ImportFileError(
                 f"the mapping names unknown {kind.value} field(s) {', '.join(unknown)} (fields: {', '.join(specs)})"
+            )
+        derived = sorted(n for n, r in rules.items() if r.derive == "seniority_from_title" and n != "seniority")
+        if derived:
+            raise ImportFileError(
+                f"columns.{derived[0]}: derive: seniority_from_title fills the seniority field only"
             )
     else:
         rules = {name: ColumnRule(column=name) for name in specs if header is None or name in header}

@@ -11,7 +11,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from revcycle.ingest.fields import FieldSpec
 
-__all__ = ["EMAIL_FORM", "WHITESPACE", "CellError", "converter_for", "is_empty", "normalise_domain", "normalise_email"]
+__all__ = [
+    "EMAIL_FORM",
+    "SENIORITY_KEYWORDS",
+    "WHITESPACE",
+    "CellError",
+    "converter_for",
+    "is_empty",
+    "normalise_domain",
+    "normalise_email",
+    "seniority_from_title",
+    "value_key",
+]
 
 Converter = Callable[[Any], Any]
 # The characters `str.strip()` removes, spelled out so the columnar path trims exactly the same ones (written
@@ -28,6 +39,21 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _EMAIL = re.compile(EMAIL_FORM)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# a comma that can only group thousands: 1 to 3 digits, then groups of exactly 3 (5,000 and 1,234,567;
+# not 1,5 or 1,50 or 12,34: those may be decimal commas)
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")
+_GROUPED_AMOUNT = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+$")
+# A job title's seniority: the first row whose words appear in the title (whole words, any case) gives the
+# level; a title none matches is an individual contributor (docs/mappings.md shows the table).
+SENIORITY_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("product owner", "ic"),  # a role in a software team, not the owner of the business
+    ("vp|svp|evp|avp|vice president", "vp"),  # before "president"
+    ("owner|co-?founder|founder|proprietor", "owner"),
+    ("chief|president|ceo|cfo|cto|coo|cmo|cio|cro|cpo|cso|cdo|cco|cao|chro|cxo", "c_level"),
+    ("director|head", "director"),
+    ("manager|lead|supervisor", "manager"),
+)
+_SENIORITY = tuple((re.compile(rf"\b(?:{words})\b", re.IGNORECASE), level) for words, level in SENIORITY_KEYWORDS)
 
 
 class CellError(ValueError):
@@ -49,6 +75,22 @@ def normalise_domain(value: str) -> str:
     text = value.strip().lower()
     text = re.sub(r"^[a-z]+://", "", text).split("/")[0]
     return text.removeprefix("www.")
+
+
+def value_key(value: Any) -> str:
+    """The form a mapping's `values` are matched on: trimmed and case-folded (" Lead " matches "lead")."""
+    return str(value).strip().casefold()
+
+
+def seniority_from_title(title: Any) -> str | None:
+    """A seniority level read from a job title by `SENIORITY_KEYWORDS`; None for an empty title."""
+    text = _text(title)
+    if not text:
+        return None
+    for pattern, level in _SENIORITY:
+        if pattern.search(text):
+            return level
+    return "ic"
 
 
 def converter_for(spec: FieldSpec, *, zone: tzinfo | None, date_format: str | None = None) -> Converter:
@@ -86,8 +128,13 @@ def _email(value: Any) -> str:
 
 
 def _count(value: Any) -> int:
+    text = "" if isinstance(value, int) else str(value).strip()
+    if _GROUPED.match(text):
+        text = text.replace(",", "")
+    elif "," in text:
+        raise CellError(f'"{value}" is not a whole number (a comma is read only between groups of 3 digits: 5,000)')
     try:
-        number = int(value) if isinstance(value, int) else int(str(value).strip())
+        number = int(value) if isinstance(value, int) else int(text)
     except ValueError:
         raise CellError(f'"{value}" is not a whole number') from None
     if number < 0:
@@ -96,8 +143,16 @@ def _count(value: Any) -> int:
 
 
 def _money(value: Any) -> Decimal:
+    text = str(value).strip()
+    if _GROUPED_AMOUNT.match(text):  # 12,500.00: both marks, so the comma groups thousands
+        text = text.replace(",", "")
+    elif "," in text:
+        raise CellError(
+            f'"{value}" is ambiguous or not an amount: write 12500 or 12500.00 (a comma is read as a thousands '
+            "separator only with a decimal point after it, as in 12,500.00)"
+        )
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except InvalidOperation:
         raise CellError(f'"{value}" is not an amount (write 1234.50, no currency sign)') from None
     if not amount.is_finite() or amount < 0:

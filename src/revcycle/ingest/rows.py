@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from revcycle.ingest.mapping import Plan
-from revcycle.ingest.model import CellError, converter_for, is_empty
+from revcycle.ingest.fields import FieldSpec
+from revcycle.ingest.mapping import ColumnRule
+from revcycle.ingest.model import CellError, Converter, converter_for, is_empty, seniority_from_title, value_key
 from revcycle.ingest.readers import RawRow
 
 __all__ = ["Converted", "RowProblem", "canonical", "compile_plan", "row_digest"]
@@ -62,9 +64,9 @@ def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
             fp.column,
             fp.rule.value,
             fp.rule.default,
-            fp.rule.values,
+            fp.rule.value_map(),
             fp.spec.required,
-            converter_for(fp.spec, zone=plan.zone, date_format=fp.rule.format),
+            _converter(fp.spec, fp.rule, plan),
         )
         for fp in plan.fields
     ]
@@ -84,8 +86,8 @@ def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
             value = cells.get(column) if column is not None else constant
             if is_empty(value):  # a cell of spaces is as empty as an empty one: the default, or nothing
                 value = default
-            if mapped is not None and value is not None:
-                value = mapped.get(str(value), value)
+            if mapped is not None and value is not None:  # matched trimmed and in any case: " Lead " is lead
+                value = mapped.get(value_key(value), value)
             if is_empty(value):
                 if required:
                     return RowProblem(raw.line, column or name, f"{name} is required but empty")
@@ -99,3 +101,10 @@ def compile_plan(plan: Plan) -> Callable[[RawRow], Converted | RowProblem]:
         return Converted(raw.line, values, extra, row_digest(values.values(), extra))
 
     return convert
+
+
+def _converter(spec: FieldSpec, rule: ColumnRule, plan: Plan) -> Converter:
+    """The field's converter, or the rule that derives it from another column's text."""
+    if rule.derive == "seniority_from_title":
+        return seniority_from_title
+    return converter_for(spec, zone=plan.zone, date_format=rule.format)

@@ -46,6 +46,7 @@ class _Job:
     now: datetime
     report_dir: Path
     progress: Progress | None
+    encoding: str = "utf-8-sig"
 
 
 @dataclass
@@ -94,14 +95,19 @@ class ImportService:
         now: datetime,
         report_dir: Path,
         progress: Progress | None = None,
+        encoding: str | None = None,
     ) -> ImportSummary:
-        """Import one file; bad rows are rejected into the report while the good rows go in."""
+        """Import one file (read in `encoding`, default UTF-8); bad rows are rejected into the report while the
+        good rows go in."""
         rules = load_mapping(mapping) if mapping else None
         pact = self.pacts()
-        reader = open_source(path, fmt)
+        reader = open_source(path, fmt, encoding)
         try:
             plan = plan_for(kind, rules, reader.header, str(path))
-            job = _Job(kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress)
+            job = _Job(
+                kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress,
+                reader.encoding,
+            )
             if self.columnar and reader.format == "csv" and kind is Kind.TOUCHPOINTS and _columnar_plan(plan):
                 import pyarrow as pa  # Arrow is loaded by the imports that use it (a people file does not)
 
@@ -199,7 +205,8 @@ class ImportService:
     def _converted(self, job: _Job, reader: SourceFile) -> Iterator[tuple[Any, int | None]]:
         from revcycle.ingest.columnar import ColumnBatch, NeedsRows, arrow_batches, convert_batch
 
-        for raw, first_line in arrow_batches(job.path, reader.header or [], self.column_batch_size):
+        encoding = "utf8" if job.encoding == "utf-8-sig" else job.encoding  # Arrow skips a byte-order mark itself
+        for raw, first_line in arrow_batches(job.path, reader.header or [], self.column_batch_size, encoding):
             try:
                 batch: Any = convert_batch(job.plan, raw, first_line).prepare()
             except NeedsRows:

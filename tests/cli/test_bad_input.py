@@ -37,7 +37,9 @@ WRITERS: set[Path_] = {("pact", "apply"), ("import",), ("score", "rescore")}
 # Path parameters a command writes into (a missing one is created, not an error).
 OUTPUTS = {"out", "folder", "report_dir", "write"}
 # String options that take one word of a fixed set; any other word must be refused.
-WORDS = {"--mode", "--engine", "--format", "--by", "--model", "--level", "--conversion", "--variant", "--outcome"}
+WORDS = {
+    "--mode", "--engine", "--format", "--encoding", "--by", "--model", "--level", "--conversion", "--variant", "--outcome"
+}
 ZERO_ALLOWED = {"seed"}  # whole-number options for which 0 is a real value
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/none"
 BAD_URLS = {

@@ -1,4 +1,8 @@
-"""`revcycle import KIND FILE`: load a CSV or JSON Lines export with a progress bar and a closing summary."""
+"""`revcycle import KIND FILE`: load a CSV or JSON Lines export with a progress bar and a closing summary.
+
+Exit status (docs/imports.md): 0 every row went in, 1 the import failed and wrote nothing, 2 a usage error,
+3 the import committed but rejected some rows, 130 interrupted (the message says whether anything was written).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,11 @@ from rich.table import Table
 
 from revcycle.cli.workspace import Workspace, console
 from revcycle.ingest.fields import Kind
-from revcycle.ingest.service import ImportSummary
+from revcycle.ingest.service import ImportService, ImportSummary
+from revcycle.ingest.upsert import Counts
+
+SOME_ROWS_REJECTED = 3  # distinct from 1, a failed import that wrote nothing
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def import_file(
@@ -32,25 +40,52 @@ def import_file(
         Path | None, typer.Option(help="where the problems report goes (default: beside the database)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    encoding: Annotated[
+        str | None, typer.Option(help="the file's text encoding, e.g. cp1252 or latin-1 (default: utf-8)")
+    ] = None,
 ) -> None:
-    """Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by external id)."""
+    """Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by external id).
+
+    Exit status: 0 all rows in, 1 failed (nothing written), 3 committed with some rows rejected, 130 interrupted."""
     workspace: Workspace = ctx.obj
     service = workspace.app.imports
-    with progress_bar(kind, file, disable=quiet) as update:
-        summary = service.run(
-            kind,
-            file,
-            mapping=mapping,
-            fmt=fmt,
-            source=source,
-            actor=workspace.settings.actor,
-            now=workspace.now(),
-            report_dir=report_dir or workspace.settings.workspace / "import-reports",
-            progress=update,
-        )
-    show_summary(summary)
+    runs: list[int] = []
+    try:
+        with progress_bar(kind, file, disable=quiet) as update:
+            summary = service.run(
+                kind,
+                file,
+                mapping=mapping,
+                fmt=fmt,
+                source=source,
+                actor=workspace.settings.actor,
+                now=workspace.now(),
+                report_dir=report_dir or workspace.settings.workspace / "import-reports",
+                progress=update,
+                encoding=encoding,
+                started=runs.append,
+            )
+        show_summary(summary)
+    except KeyboardInterrupt:
+        console.print(interrupted(service, runs[-1] if runs else None), highlight=False)
+        sys.exit(INTERRUPTED)
     if summary.counts.rejected:
-        sys.exit(1)
+        sys.exit(SOME_ROWS_REJECTED)
+
+
+def interrupted(service: ImportService, run_id: int | None) -> str:
+    """The one sentence after Ctrl-C: what the store holds now (it is asked, not guessed)."""
+    counts = service.stored_run(run_id) if run_id is not None else None
+    if counts is None:
+        return "interrupted before the commit: nothing was written (run the same command again to import the file)"
+    return (
+        f"interrupted after the commit: import #{run_id} is in the store ({_counted(counts)}); "
+        "running it again changes nothing"
+    )
+
+
+def _counted(c: Counts) -> str:
+    return f"{c.inserted} inserted, {c.updated} updated, {c.unchanged} unchanged, {c.rejected} rejected"
 
 
 @contextmanager

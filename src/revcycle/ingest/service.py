@@ -47,6 +47,7 @@ class _Job:
     report_dir: Path
     progress: Progress | None
     encoding: str = "utf-8-sig"
+    started: Callable[[int], None] | None = None
 
 
 @dataclass
@@ -96,9 +97,10 @@ class ImportService:
         report_dir: Path,
         progress: Progress | None = None,
         encoding: str | None = None,
+        started: Callable[[int], None] | None = None,
     ) -> ImportSummary:
         """Import one file (read in `encoding`, default UTF-8); bad rows are rejected into the report while the
-        good rows go in."""
+        good rows go in. `started` is told the import's run id once it has one (see `stored_run`)."""
         rules = load_mapping(mapping) if mapping else None
         pact = self.pacts()
         reader = open_source(path, fmt, encoding)
@@ -106,7 +108,7 @@ class ImportService:
             plan = plan_for(kind, rules, reader.header, str(path))
             job = _Job(
                 kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress,
-                reader.encoding,
+                reader.encoding, started,
             )
             if self.columnar and reader.format == "csv" and kind is Kind.TOUCHPOINTS and _columnar_plan(plan):
                 import pyarrow as pa  # Arrow is loaded by the imports that use it (a people file does not)
@@ -159,6 +161,8 @@ class ImportService:
             )
             session.add(run)
             session.flush()
+            if job.started:
+                job.started(run.id)
             ctx = Context(
                 session, job.source, run.id, Cycle(pact.pact), f"import:{job.source}", job.now, pact.version_id
             )
@@ -188,6 +192,17 @@ class ImportService:
             report_path.append(report.path)
             _close_run(session, run, ctx.counts, job.actor, job.now)
         return summary
+
+    def stored_run(self, run_id: int) -> Counts | None:
+        """An import run's counts as committed, or None if it never was (an interrupted import is undone whole)."""
+        with self.uow.begin() as session:
+            run = session.get(ImportRun, run_id)
+            if run is None:
+                return None
+            return Counts(
+                inserted=run.inserted, updated=run.updated, unchanged=run.unchanged, rejected=run.rejected,
+                warnings=run.warnings,
+            )
 
     def _worth_bulk_loading(self, job: _Job) -> bool:
         """A large touchpoint file from a new source, into SQLite: decided before the import's transaction,

@@ -3,6 +3,7 @@ computed from the raw files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -79,3 +80,47 @@ def test_olist_conversion_by_origin_and_days_to_won_match_pandas(
         np.testing.assert_allclose(got[column][expected.index[known]], expected[column][known], rtol=1e-9)
     # every Olist lead arrives as an MQL: the funnel's cohort is the 8,000 leads
     assert funnel[funnel.stage == "known"].people.sum() == 8000
+
+
+# BRL -> USD, approximately the month's opening rate: for this test only (its pandas oracle reads the same rows)
+BRL_RATES = """currency,rate,valid_from
+BRL,0.305,2017-12-01
+BRL,0.300,2018-01-01
+BRL,0.310,2018-02-01
+BRL,0.305,2018-03-01
+BRL,0.300,2018-04-01
+BRL,0.285,2018-05-01
+BRL,0.265,2018-06-01
+BRL,0.260,2018-07-01
+BRL,0.265,2018-08-01
+BRL,0.245,2018-09-01
+BRL,0.250,2018-10-01
+BRL,0.270,2018-11-01
+"""
+
+
+def test_olist_kpis_count_the_won_deals_without_creation_date_and_convert_reais_at_the_won_date(
+    olist: str, tmp_path: Path
+) -> None:
+    deals = pd.read_csv(DEALS)
+    refused = revcycle("report", "kpis", url=olist)
+    priced = int((deals.declared_monthly_revenue > 0).sum())
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"{priced} deals in BRL have no rate to USD in force on their date" in refused.stderr
+    rates = tmp_path / "brl.csv"
+    rates.write_text(BRL_RATES)
+    imported = revcycle("rates", "import", rates, url=olist)
+    assert imported.returncode == 0, imported.stderr
+    result = revcycle("report", "kpis", "--format", "json", url=olist)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    (row,) = document["rows"]
+    table = pd.read_csv(pd.io.common.StringIO(BRL_RATES), parse_dates=["valid_from"])
+    deals["at"] = _utc(deals.won_date)
+    merged = pd.merge_asof(deals.sort_values("at"), table, left_on="at", right_on="valid_from")
+    assert row["won"] == row["opportunities"] == len(deals) == 842
+    assert row["revenue"] == pytest.approx((merged.declared_monthly_revenue * merged.rate).sum(), rel=1e-9)
+    assert row["cycle_days_p50"] is None  # no deal has a creation date: no cycle length
+    assert any(note.startswith("842 deals have no creation date") for note in document["notes"])
+    assert any(note.startswith(f"amounts in USD (the pact's currency); deals in other currencies ({priced} in BRL)")
+               for note in document["notes"])

@@ -352,3 +352,23 @@ def test_the_real_entry_point_explains_a_write_to_a_read_only_store(migrated_url
     result = revcycle("pact", "apply", "--example", url=url, cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "is read-only" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "code"),
+    [
+        (("pact", "apply", "PACT", "--map", "sal"), "is not OLD=NEW", 2),
+        (("pact", "apply", "PACT", "--map", "sal=mql", "--map", "sal=sql"), "sal is mapped twice", 2),
+        (("pact", "apply", "CHANGED", "--map", "sal=nowhere"), '"nowhere" is not a stage of the new pact', 1),
+        (("pact", "show", "v999"), "there is no stored pact version 999", 1),
+        (("pact", "show", "latest"), '"latest" is not a pact version number', 1),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
+)
+def test_a_bad_stage_map_or_version_is_explained(
+    args: tuple[str, ...], expected: str, code: int, files: Files, migrated_url: str
+) -> None:
+    changed = files.root / "changed.yaml"
+    changed.write_text(example_pact_text().replace("name: Example Co.", "name: Changed Co."))
+    given = [{"PACT": str(files.pact), "CHANGED": str(changed)}.get(arg, arg) for arg in args]
+    assert_explained(invoke(*given, url=migrated_url), expected, code=code)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
+from revcycle.analytics.amounts import valued
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.facts import Definitions, is_marketing
 from revcycle.analytics.funnel import DAY, elapsed, reach
@@ -136,7 +137,7 @@ def _built_subjects(tables: Tables, spec: JourneySpec) -> tuple[ir.Table, ir.Tab
 
 def _deals(tables: Tables, spec: JourneySpec) -> ir.Table:
     """(journey_id, at, value): each person's or account's first opportunity created, or first won."""
-    opp = tables.opportunity
+    opp = valued(tables)
     if spec.kinds is not None:
         opp = opp.filter(opp.kind.isin(list(spec.kinds)))
     if spec.conversion == "won":

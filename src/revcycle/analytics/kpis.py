@@ -1,7 +1,10 @@
 """Alignment building blocks: an opportunity's people, marketing influence, first contact after hand-off.
 
 * an opportunity's people are its primary person and its contacts (opportunity_contact);
-* it is marketing-influenced when any of them had a marketing touch before it was created;
+* amounts are in the pact's currency (`amounts.valued`), and a deal without a creation date is placed by its
+  close date (`amounts.opened_at`);
+* it is marketing-influenced when any of them had a marketing touch before it was created (before its close
+  when it has no creation date);
 * it is marketing-sourced when its primary person's first touch was marketing's;
 * time to first contact runs from a move into the MQL stage to the person's first sales activity at or
   after it; a hand-off with no activity yet counts as not contacted.
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from revcycle.analytics.amounts import opened_at, valued
 from revcycle.analytics.facts import Definitions, is_activity, people
 from revcycle.analytics.funnel import elapsed
 from revcycle.analytics.period import Period
@@ -33,9 +37,11 @@ def opportunity_people(tables: Tables) -> ir.Table:
 
 
 def opportunities(tables: Tables, period: Period, kinds: Sequence[str] | None) -> ir.Table:
-    """Opportunities created in the period, of the given kinds (all kinds for None)."""
-    opportunity = tables.opportunity
-    chosen = opportunity.filter(period.contains(opportunity.created_at))
+    """Opportunities opened in the period (created, or closed when they have no creation date), of the given
+    kinds (all kinds for None), with amounts in the pact's currency and `opened_at`."""
+    opportunity = valued(tables)
+    opportunity = opportunity.mutate(opened_at=opened_at(opportunity))
+    chosen = opportunity.filter(period.contains(opportunity.opened_at))
     return chosen if kinds is None else chosen.filter(chosen.kind.isin(list(kinds)))
 
 
@@ -47,7 +53,7 @@ def influenced(tables: Tables, chosen: ir.Table, definitions: Definitions) -> ir
     """
     members = opportunity_people(tables)
     first = people(tables, definitions).select("person_id", "first_marketing_at")
-    on_chosen = chosen.select(opportunity_id=chosen.id, created_at=chosen.created_at)
+    on_chosen = chosen.select(opportunity_id=chosen.id, created_at=opened_at(chosen))
     pairs = on_chosen.join(members, "opportunity_id")
     hits = pairs.join(first, [pairs.person_id == first.person_id, first.first_marketing_at < pairs.created_at])
     return hits.select(hits.opportunity_id).distinct()

@@ -53,7 +53,8 @@ def _statements(folder: Path) -> dict[str, str]:
         f"FROM {csv('touchpoints')}",
         "opportunity": f"SELECT {_id('external_id')} AS id, {_id('account_external_id')} AS account_id, "
         f"{_id('person_external_id')} AS person_id, {_id('owner_external_id')} AS owner_id, "
-        f"CAST(nullif(amount, '') AS DOUBLE) AS amount, kind, status, {_ts('created_at')} AS created_at, "
+        f"CAST(nullif(amount, '') AS DOUBLE) AS amount, coalesce(nullif(currency, ''), 'USD') AS currency, kind, "
+        f"status, {_ts('created_at')} AS created_at, "
         f"{_ts('closed_at')} AS closed_at FROM {csv('opportunities')}",
         "opportunity_contact": f"SELECT DISTINCT {_id('external_id')} AS opportunity_id, "
         f"{_id('contact')} AS person_id, CAST(NULL AS VARCHAR) AS role FROM "
@@ -64,6 +65,8 @@ def _statements(folder: Path) -> dict[str, str]:
         f"{_ts('created_at')} AS \"at\", 'entered' AS kind FROM {csv('people')} UNION ALL "
         f"SELECT {_id('external_id')}, {_id('person_external_id')}, to_stage, {_ts('occurred_at')}, "
         f"'move' FROM {csv('stages')})",
+        "fx_rate": "SELECT CAST(NULL AS VARCHAR) AS currency, CAST(NULL AS VARCHAR) AS quote, "
+        "CAST(NULL AS DOUBLE) AS rate, CAST(NULL AS TIMESTAMP) AS valid_from WHERE false",  # the simulator sells in USD
     }
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -41,6 +42,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "person_id": "int64",
         "owner_id": "int64",
         "amount": "float64",
+        "currency": "string",
         "kind": "string",
         "status": "string",
         "created_at": "timestamp",
@@ -48,6 +50,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "opportunity_contact": {"opportunity_id": "int64", "person_id": "int64", "role": "string"},
     "stage_change": {"id": "int64", "person_id": "int64", "to_stage": "string", "at": "timestamp", "kind": "string"},
+    "fx_rate": {"currency": "string", "quote": "string", "rate": "float64", "valid_from": "timestamp"},
 }
 
 
@@ -78,10 +81,17 @@ class Tables:
     opportunity: ir.Table
     opportunity_contact: ir.Table
     stage_change: ir.Table
+    fx_rate: ir.Table
+    currency: str = "USD"  # the one currency amounts are summed in (the pact's); see `amounts.valued`
     paths: str = "ordered"  # how path strings are built: "ordered" concat, sorted "arrays", or "unordered"
     native_quantiles: bool = True  # an exact percentile aggregate exists (all but SQLite)
     materialize: bool = False  # keep shared intermediate tables (first touches, reach) on the engine
     _shared: dict[Hashable, ir.Table] = field(default_factory=dict, compare=False, repr=False)
+    _censuses: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # see `amounts.census`
+
+    def in_currency(self, currency: str) -> Tables:
+        """These tables with amounts summed in `currency` (intermediate tables already built are shared)."""
+        return replace(self, currency=currency.strip().upper())
 
     def shared(self, key: Hashable, build: Callable[[], ir.Table], index: str = "person_id") -> ir.Table:
         """An intermediate table many queries read: built once and, when `materialize` is on, computed once

@@ -75,7 +75,8 @@ def apply(
     applied = service.apply_checked(text, source=source, author=who, now=workspace.now(), mapping=mapping)
     version = applied.version
     if not applied.created:
-        console.print(f"unchanged: this text is already version {version.number} (nothing stored)")
+        unused = " and nobody moved" if mapping else ""
+        console.print(f"unchanged: this text is already version {version.number} (nothing stored{unused})")
         return
     console.print(f'applied pact version {version.number} "{version.pact.name}" by {version.author}', highlight=False)
     for move in applied.moved:

@@ -37,6 +37,7 @@ from revcycle.analytics.summary import FunnelSummary, StageTime
 from revcycle.cli.workspace import Workspace, console, errors
 from revcycle.errors import RevcycleError
 from revcycle.pact.loader import example_pact_text, load_pact, load_pact_file
+from revcycle.money.model import reporting_currency
 from revcycle.pact.service import ActivePact
 
 app = typer.Typer(help="Reports: funnel, KPIs, attribution, content, channels, on any engine.", no_args_is_help=True)
@@ -92,6 +93,12 @@ def _described(active: ActivePact) -> str:
     return f"stage names from the store's pact in force, v{active.number} ({active.pact.name})"
 
 
+def _currency(workspace: Workspace) -> str:
+    """The currency reports sum amounts in: the store's pact's (USD when there is no store or pact)."""
+    stored = _stored_pact(workspace)
+    return reporting_currency(stored.pact if stored is not None else None)
+
+
 def _stored_pact(workspace: Workspace) -> ActivePact | None:
     """The store's pact in force, or None when there is no store (a missing SQLite file is not created)."""
     url = workspace.settings.database_url
@@ -115,6 +122,7 @@ def _execute(
     name = engine or ("duckdb" if parquet is not None else "sqlite" if url.startswith("sqlite") else "postgres")
     connected = connect(name, url=None if parquet is not None else url, parquet=parquet)
     try:
+        connected.tables = connected.tables.in_currency(_currency(ctx.obj))
         result = run(report, connected)
     finally:
         connected.close()

@@ -77,8 +77,11 @@ def _code(value: Any, column: str, problems: list[str]) -> str | None:
     text = _text(value).upper()
     if not _CODE.fullmatch(text):
         shown = _text(value)
-        problems.append(f'{column}: "{shown}" is not a 3-letter currency code (e.g. EUR)' if shown else
-                        f"{column}: missing (a 3-letter currency code, e.g. EUR)")
+        problems.append(
+            f'{column}: "{shown}" is not a 3-letter currency code (e.g. EUR)'
+            if shown
+            else f"{column}: missing (a 3-letter currency code, e.g. EUR)"
+        )
         return None
     return text
 
@@ -88,8 +91,9 @@ def _rate(value: Any, problems: list[str]) -> Decimal | None:
     try:
         rate = Decimal(text)
     except InvalidOperation:
-        problems.append(f'rate: "{text}" is not a number (write 0.0067, no thousands separator)' if text else
-                        "rate: missing")
+        problems.append(
+            f'rate: "{text}" is not a number (write 0.0067, no thousands separator)' if text else "rate: missing"
+        )
         return None
     if not rate.is_finite() or rate <= 0:
         problems.append(f'rate: "{text}" must be a positive number')
@@ -102,6 +106,9 @@ def _day(value: Any, problems: list[str]) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        problems.append(f'valid_from: "{text}" is not a date (write YYYY-MM-DD)' if text else
-                        "valid_from: missing (a date, YYYY-MM-DD)")
+        problems.append(
+            f'valid_from: "{text}" is not a date (write YYYY-MM-DD)'
+            if text
+            else "valid_from: missing (a date, YYYY-MM-DD)"
+        )
         return None

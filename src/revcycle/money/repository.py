@@ -34,8 +34,14 @@ class RateRepository:
     def add(self, rate: Rate, *, source: str, now: datetime) -> None:
         """Store a new rate."""
         self.session.add(
-            FxRate(currency=rate.currency, quote=rate.quote, rate=rate.rate, valid_from=midnight(rate.valid_from),
-                   source=source, imported_at=now)
+            FxRate(
+                currency=rate.currency,
+                quote=rate.quote,
+                rate=rate.rate,
+                valid_from=midnight(rate.valid_from),
+                source=source,
+                imported_at=now,
+            )
         )
 
     @staticmethod

@@ -96,8 +96,13 @@ def _read(path: Path, quote: str) -> tuple[list[Rate], list[RowRejected]]:
                 rejected.append(found)
             elif found.key in kept and kept[found.key][1].rate != found.rate:
                 first = kept[found.key][0]
-                rejected.append(RowRejected(raw.line, f"{found.currency} from {found.valid_from} is already on line "
-                                            f"{first} with rate {kept[found.key][1].rate}"))
+                rejected.append(
+                    RowRejected(
+                        raw.line,
+                        f"{found.currency} from {found.valid_from} is already on line "
+                        f"{first} with rate {kept[found.key][1].rate}",
+                    )
+                )
             else:
                 kept.setdefault(found.key, (raw.line, found))
     finally:

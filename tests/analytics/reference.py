@@ -21,31 +21,67 @@ def sources(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+WON, MQL = STAGES.index("customer"), STAGES.index("mql")
+
+
 def reach(f: dict[str, pd.DataFrame], renewal: bool = True) -> pd.DataFrame:
-    """(person_id, step, at): first time each person reached each step or a later one."""
-    change = f["stage_change"]
-    index = change.to_stage.map({s: i for i, s in enumerate(STAGES)})
-    entered = pd.DataFrame({"person_id": change.person_id, "index": index, "at": change["at"]}).dropna()
+    """(person_id, step, at): when each person reached each step, by the rule written in the product's words,
+    walked person by person over their moves in time order (no set logic shared with the product):
+    a lead step is reached by a move into it or a later lead step before the first move into `customer`;
+    `customer` by a first move into it that follows a move into mql..opportunity; renewed on its own."""
+    change = f["stage_change"].sort_values(["person_id", "at", "id"])
+    rows: list[tuple[int, int, pd.Timestamp]] = []
+    for person, moves in change.groupby("person_id"):
+        first: dict[int, pd.Timestamp] = {}
+        was_lead, customer = False, False
+        for stage, at in zip(moves.to_stage, pd.to_datetime(moves["at"]), strict=True):
+            if stage not in STAGES:
+                continue
+            index = STAGES.index(stage)
+            if index < WON and not customer:
+                for step in range(index + 1):
+                    first.setdefault(step, at)
+                was_lead = was_lead or index >= MQL
+            elif index >= WON:
+                if not customer and not was_lead:
+                    break  # an existing customer: nothing from here on counts as reach
+                customer = True
+                for step in range(WON, index + 1):
+                    first.setdefault(step, at)
+        rows.extend((int(person), step, at) for step, at in first.items())
+    out = pd.DataFrame(rows, columns=["person_id", "step", "at"])
     if renewal:
-        opp, contact = f["opportunity"], f["opportunity_contact"]
-        won = opp[(opp.kind == "renewal") & (opp.status == "won")]
-        people = pd.concat(
-            [
-                won[["id", "person_id"]].rename(columns={"id": "opportunity_id"}),
-                contact[contact.opportunity_id.isin(won.id)][["opportunity_id", "person_id"]],
-            ]
-        )
-        people = people.merge(won[["id", "closed_at"]], left_on="opportunity_id", right_on="id")
-        entered = pd.concat(
-            [entered, pd.DataFrame({"person_id": people.person_id, "index": len(STAGES), "at": people.closed_at})]
-        )
-    entered = entered.assign(at=pd.to_datetime(entered["at"]), index=entered["index"].astype("int64"))
-    rows = []
-    for step in range(len(STAGES) + int(renewal)):
-        later = entered[entered["index"] >= step]
-        first = later.groupby("person_id")["at"].min().reset_index()
-        rows.append(first.assign(step=step))
-    return pd.concat(rows, ignore_index=True)
+        renewed = renewed_people(f)
+        out = pd.concat([out, renewed.assign(step=len(STAGES))[["person_id", "step", "at"]]], ignore_index=True)
+    return out.assign(at=pd.to_datetime(out["at"]), step=out["step"].astype("int64"))
+
+
+def existing_customers(f: dict[str, pd.DataFrame]) -> set[int]:
+    """People whose first move into customer came before any move into mql..opportunity."""
+    change = f["stage_change"].sort_values(["person_id", "at", "id"])
+    found = set()
+    for person, moves in change.groupby("person_id"):
+        for stage in moves.to_stage:
+            if stage in STAGES[MQL:WON]:
+                break
+            if stage in STAGES[WON:]:
+                found.add(int(person))
+                break
+    return found
+
+
+def renewed_people(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """(person_id, at): the first time each person was on a won renewal (primary or contact) when it closed."""
+    opp, contact = f["opportunity"], f["opportunity_contact"]
+    won = opp[(opp.kind == "renewal") & (opp.status == "won") & opp.closed_at.notna()]
+    people = pd.concat(
+        [
+            won[["id", "person_id"]].dropna().rename(columns={"id": "opportunity_id"}),
+            contact[contact.opportunity_id.isin(won.id)][["opportunity_id", "person_id"]],
+        ]
+    )
+    people = people.merge(won[["id", "closed_at"]], left_on="opportunity_id", right_on="id")
+    return people.groupby("person_id").closed_at.min().rename("at").reset_index()
 
 
 def funnel_by_source(f: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -152,7 +152,7 @@ def test_every_report_gives_the_same_numbers_under_renamed_stages(
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
     for column in ("stage",):
         if column in got:
-            assert set(pd.DataFrame(json.loads(text)["rows"])[column]) <= {*RENAMED.values(), "renewed"}
+            assert set(pd.DataFrame(json.loads(text)["rows"])[column]) <= {*RENAMED.values(), "renewed", "existing customers"}
 
 
 def test_tables_and_csv_name_only_the_renamed_stages(renamed_store: tuple[str, Path]) -> None:
@@ -162,6 +162,10 @@ def test_tables_and_csv_name_only_the_renamed_stages(renamed_store: tuple[str, P
         text = report(url, *args)
         assert shown[args[0]] in text, args
         assert not _old_names(text), (args, _old_names(text))
+
+
+def _same_rows(got: list[dict[str, object]], expected: list[dict[str, object]]) -> None:
+    pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(expected), check_exact=False, rtol=1e-12)
 
 
 def test_a_parquet_export_reads_its_stage_names_from_the_pact_file(
@@ -174,10 +178,12 @@ def test_a_parquet_export_reads_its_stage_names_from_the_pact_file(
     on_store = json.loads(report(url, "funnel", "--format", "json"))
     parquet = ("funnel", "--format", "json", "--parquet", str(tmp_path / "pq"))
     from_file = json.loads(report(nowhere, *parquet, "--pact", str(pact_file)))
-    assert from_file["rows"] == on_store["rows"]
+    same = _same_rows  # engines may differ in the last digit of a quantile
+    same(from_file["rows"], on_store["rows"])
     assert from_file["notes"][-1] == f"stage names from the pact file {pact_file} (Example Co. sales & marketing pact)"
     from_store = json.loads(report(url, *parquet))
-    assert from_store["rows"] == on_store["rows"] and from_store["notes"] == on_store["notes"]
+    same(from_store["rows"], on_store["rows"])
+    assert from_store["notes"] == on_store["notes"]
     example = json.loads(report(nowhere, *parquet))
     assert "from the example pact" in example["notes"][-1]
     assert [row["stage"] for row in example["rows"]][:2] == ["known", "engaged"]  # the example's names, as it says

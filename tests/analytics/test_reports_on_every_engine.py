@@ -23,7 +23,7 @@ Frames = dict[str, pd.DataFrame]
 
 def test_funnel_by_source_matches_pandas(engine: Engine, frames: Frames, names: StageNames) -> None:
     result = run(FunnelReport(names=names, grouping="source"), engine).frame
-    stages = result[result.kind == "stage"].copy()
+    stages = result[result.kind.isin(["stage", "renewal"])].copy()
     stages["step"] = stages.groupby("group").cumcount()
     got = stages.set_index(["group", "step"])
     expected = reference.funnel_by_source(frames)
@@ -32,6 +32,26 @@ def test_funnel_by_source_matches_pandas(engine: Engine, frames: Frames, names: 
     assert sorted(present.index) == sorted(expected.index)
     for column in ("people", "days_p50", "days_p90"):
         np.testing.assert_allclose(present.loc[expected.index, column].astype(float), expected[column], rtol=1e-9)
+
+
+def test_funnel_keeps_existing_customers_and_renewal_contacts_out_of_the_lead_steps(
+    engine: Engine, frames: Frames, names: StageNames
+) -> None:
+    result = run(FunnelReport(names=names), engine).frame.set_index("stage")
+    existing = reference.existing_customers(frames)
+    assert existing  # the data imports some customers straight from known
+    assert result.loc["existing customers", "people"] == len(existing)
+    reached = reference.reach(frames)
+    mqls = set(reached[reached.step == reference.STAGES.index("mql")].person_id)
+    assert not mqls & existing
+    assert result.loc["mql", "people"] == len(mqls)
+    renewed = set(reference.renewed_people(frames).person_id)
+    assert renewed - mqls  # renewal contacts who never were leads are not counted as MQLs
+    assert result.loc["renewed", "people"] == len(renewed)
+    assert pd.isna(result.loc["renewed", "conversion"])
+    customers = result.loc["customer", "people"]
+    assert customers == len(set(reached[reached.step == reference.STAGES.index("customer")].person_id))
+    assert customers <= result.loc["mql", "people"]
 
 
 def test_funnel_counts_a_recycled_lead_once_and_its_return_as_an_entry(

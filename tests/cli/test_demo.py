@@ -11,7 +11,7 @@ def test_the_demo_simulates_imports_and_shows_funnel_time_in_stage_and_a_timelin
     result = revcycle("demo", "--dir", tmp_path / "demo", "--people", "1500", url="sqlite:///unused.db", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
-    for expected in ("Funnel (people who ever reached each stage)", "Current stage by source", "Time in stage",
+    for expected in ("Funnel (people who ever reached each stage)", "People reaching each stage, by source", "Time in stage",
                      "one lead's timeline"):
         assert expected in out
     assert out.count(" 0 rejected") == 7  # users, accounts, campaigns, people, stages, touchpoints, opportunities

@@ -119,7 +119,7 @@ def _built_subjects(tables: Tables, spec: JourneySpec) -> tuple[ir.Table, ir.Tab
         steps["converted_at"] = spec.stage_of(spec.conversion)
     if spec.among is not None:
         steps["among_at"] = spec.stage_of(spec.among)
-    reached = reach(tables, spec.stages, renewal=False)
+    reached = reach(tables, spec.names, renewal=False)
     reached = reached.filter(reached.step.isin(list(steps.values())))
     timed = members.left_join(reached, "person_id")
     journeys = timed.group_by("journey_id").aggregate(
@@ -153,7 +153,7 @@ def _deals(tables: Tables, spec: JourneySpec) -> ir.Table:
 
 def _first_reach(tables: Tables, spec: JourneySpec, conversion: str) -> ir.Table:
     """(person_id, at): when each person first reached the conversion's stage."""
-    reached = reach(tables, spec.stages, renewal=False)
+    reached = reach(tables, spec.names, renewal=False)
     reached = reached.filter(reached.step == spec.stage_of(conversion))
     return reached.select("person_id", "at")
 

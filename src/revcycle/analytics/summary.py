@@ -1,14 +1,21 @@
-"""The terminal funnel summary: who reached each stage, where people stand, by first-touch source."""
+"""The terminal funnel summary the demo prints: who reached each stage, where people stand, by first-touch
+source, and time in stage. Every count comes from the report classes (`FunnelReport`, `TimeInStageReport`)
+run on the store's own engine, so the demo prints exactly what `revcycle report funnel` and
+`revcycle report time-in-stage` print for the same store: one answer per number."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
-from revcycle.cycle.tables import Person, StageChange, Touchpoint
+from revcycle.analytics.engines import Engine, connect
+from revcycle.analytics.funnel import EXISTING, RENEWED, describe_reach
+from revcycle.analytics.reports import FunnelReport, TimeInStageReport, run
+from revcycle.analytics.stages import StageNames
+from revcycle.cycle.tables import Person, Touchpoint
+from revcycle.pact.schema import Pact
 from revcycle.pact.service import PactService
 from revcycle.store.session import UnitOfWork
 
@@ -17,54 +24,47 @@ __all__ = ["FunnelSummary", "StageTime", "funnel_summary", "showcase_lead", "tim
 
 @dataclass
 class FunnelSummary:
-    """Counts for the funnel tables."""
+    """Counts for the funnel tables: `reached` per main stage and per line beside them (`detours`: the pact's
+    detours, renewed, existing customers), `current` = people standing in each stage now, `by_source` =
+    people reaching each main stage by first-touch source (largest sources first)."""
 
     stages: list[str]
     detours: list[str]
     reached: dict[str, int] = field(default_factory=dict)
     current: dict[str, int] = field(default_factory=dict)
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
-def funnel_summary(uow: UnitOfWork) -> FunnelSummary:
-    """People who reached each main stage (reaching a later stage counts as passing the earlier ones),
-    how many took each detour, and current stage by first-touch channel."""
-    pact = PactService(uow).active().pact
-    summary = FunnelSummary(pact.stage_names(), [d.name for d in pact.detours])
-    index = case({name: i for i, name in enumerate(summary.stages)}, value=StageChange.to_stage, else_=-1)
-    furthest = (
-        select(StageChange.person_id, func.max(index).label("furthest")).group_by(StageChange.person_id).subquery()
-    )
-    first = select(
-        Touchpoint.person_id,
-        Touchpoint.channel,
-        func.row_number()
-        .over(partition_by=Touchpoint.person_id, order_by=(Touchpoint.occurred_at, Touchpoint.id))
-        .label("n"),
-    ).subquery()
+def _store_engine(uow: UnitOfWork) -> Engine:
+    url = uow.engine.url.render_as_string(hide_password=False)
+    return connect("sqlite" if url.startswith("sqlite") else "postgres", url=url)
+
+
+def _pact(uow: UnitOfWork, pact: Pact | None) -> Pact:
+    return pact if pact is not None else PactService(uow).active().pact
+
+
+def funnel_summary(uow: UnitOfWork, *, pact: Pact | None = None) -> FunnelSummary:
+    """The funnel of everyone in the store (`FunnelReport`, all time), by source, and current stages."""
+    names = StageNames.of(_pact(uow, pact))
+    engine = _store_engine(uow)
+    try:
+        overall = run(FunnelReport(names=names), engine)
+        by_source = run(FunnelReport(names=names, grouping="source"), engine).frame
+    finally:
+        engine.close()
+    frame = overall.frame
+    lines = [*names.detours, RENEWED, EXISTING]
+    summary = FunnelSummary(list(names.stages), [line for line in lines if line in set(frame.stage)])
+    summary.reached = {str(r.stage): int(r.people) for r in frame.itertuples()}
+    summary.notes = [describe_reach(names)]
+    main = by_source[by_source.kind == "stage"]
+    for source, rows in main.groupby("group", sort=False):
+        summary.by_source[str(source)] = {str(r.stage): int(r.people) for r in rows.itertuples()}
+    summary.by_source = dict(sorted(summary.by_source.items(), key=lambda item: (-item[1][names.stages[0]], item[0])))
     with uow.begin() as session:
-        counts: dict[int | None, int] = {
-            level: n
-            for level, n in session.execute(select(furthest.c.furthest, func.count()).group_by(furthest.c.furthest))
-        }
-        for i, stage in enumerate(summary.stages):
-            summary.reached[stage] = sum(n for level, n in counts.items() if level is not None and level >= i)
-        detoured = (
-            select(StageChange.to_stage, func.count(func.distinct(StageChange.person_id)))
-            .where(StageChange.to_stage.in_(summary.detours))
-            .group_by(StageChange.to_stage)
-        )
-        summary.reached.update({stage: n for stage, n in session.execute(detoured)})
         summary.current = {s: n for s, n in session.execute(select(Person.stage, func.count()).group_by(Person.stage))}
-        query = (
-            select(func.coalesce(first.c.channel, "none"), Person.stage, func.count())
-            .select_from(Person)
-            .outerjoin(first, (first.c.person_id == Person.id) & (first.c.n == 1))
-            .group_by(func.coalesce(first.c.channel, "none"), Person.stage)
-        )
-        for source, stage, n in session.execute(query):
-            summary.by_source.setdefault(source, {})[stage] = n
-    summary.by_source = dict(sorted(summary.by_source.items(), key=lambda item: -sum(item[1].values())))
     return summary
 
 
@@ -78,28 +78,18 @@ class StageTime:
     p90_days: float
 
 
-def time_in_stage_summary(uow: UnitOfWork, *, now: datetime) -> list[StageTime]:
-    """Median and p90 days spent in each stage, from consecutive recorded moves (stays still open at `now`
-    are left out, so a stage's time is not cut short by the end of the data)."""
-    pact = PactService(uow).active().pact
-    spans: dict[str, list[float]] = {}
-    with uow.begin() as session:
-        rows = session.execute(
-            select(StageChange.person_id, StageChange.to_stage, StageChange.at).order_by(
-                StageChange.person_id, StageChange.at, StageChange.id
-            )
-        )
-        previous: tuple[int, str, datetime] | None = None
-        for person, stage, at in rows:
-            if previous is not None and previous[0] == person:
-                spans.setdefault(previous[1], []).append((at - previous[2]).total_seconds() / 86400)
-            previous = (person, stage, at)
-    order = pact.stage_names() + [d.name for d in pact.detours]
-    return [
-        StageTime(stage, len(spans[stage]), float(np.median(spans[stage])), float(np.percentile(spans[stage], 90)))
-        for stage in order
-        if spans.get(stage)
-    ]
+def time_in_stage_summary(uow: UnitOfWork, *, now: datetime, pact: Pact | None = None) -> list[StageTime]:
+    """Median and p90 days spent in each stage over completed stays (`TimeInStageReport`, all time: a stay
+    still open is left out, so a stage's time is not cut short by the end of the data). `now` is kept for
+    callers; completed stays do not depend on it."""
+    del now
+    names = StageNames.of(_pact(uow, pact))
+    engine = _store_engine(uow)
+    try:
+        frame = run(TimeInStageReport(names=names), engine).frame
+    finally:
+        engine.close()
+    return [StageTime(str(r.stage), int(r.stays), float(r.days_p50), float(r.days_p90)) for r in frame.itertuples()]
 
 
 def showcase_lead(uow: UnitOfWork) -> str | None:

@@ -340,11 +340,13 @@ def show_funnel(summary: FunnelSummary, *, top: int = 10) -> None:
         *summary.stages,
         box=None,
         header_style="bold",
-        title="Current stage by source (first touch channel; 'none' = no channel recorded)",
+        title="People reaching each stage, by source (first touch channel; 'none' = no touch recorded)",
     )
     for source, counts in list(summary.by_source.items())[:top]:
         by_source.add_row(source, *[f"{counts.get(stage, 0):,}" for stage in summary.stages])
     console.print(by_source)
+    for note in summary.notes:
+        console.print(f"  {note}", style="dim", highlight=False)
 
 
 def show_time_in_stage(rows: list[StageTime]) -> None:

@@ -260,16 +260,6 @@ class ScoringRepository:
         found = {int(r[0]): int(r[1]) for r in rows}
         return np.array([found[i] for i in ids.tolist()], dtype=np.int64)
 
-    def first_moves(self, stages: Sequence[str]) -> dict[str, dict[int, int]]:
-        """For each stage, each person's first move into it (microseconds)."""
-        sql = Statement(f"SELECT to_stage, person_id, MIN({self.driver.micros('at')}) FROM stage_change "
-                        f"WHERE to_stage IN ({', '.join('?' * len(stages))}) GROUP BY to_stage, person_id",
-                        list(stages))
-        out: dict[str, dict[int, int]] = {stage: {} for stage in stages}
-        for stage, person, at in self.driver.rows(sql) if stages else []:
-            out[stage][int(person)] = int(at)
-        return out
-
     def people_with_reasons(self, codes: Sequence[str]) -> dict[str, set[int]]:
         """For each reason code, the people ever moved with it (sales' recycle and disqualify reasons)."""
         out: dict[str, set[int]] = {code: set() for code in codes}

@@ -68,9 +68,17 @@ class ReviewService:
         current = self.pacts()
         with self.uow.begin() as session:
             result = _compare(ScoringRepository(session), current.pact, proposed, since, until,
-                              (f"v{current.number} (in force)", label))
+                              (f"v{current.number} (in force)", label), self._reached)
             session.rollback()  # a back-test never writes
             return result
+
+    def _reached(self, pact: Pact, stages: list[str]) -> dict[str, dict[int, int]]:
+        """When each person reached these stages, by the one definition every report counts with."""
+        from revcycle.analytics.reached import first_reached
+        from revcycle.analytics.stages import StageNames
+
+        url = self.uow.engine.url.render_as_string(hide_password=False)
+        return first_reached(url, StageNames.of(pact), list(dict.fromkeys(stages)))
 
     def calibrate(self, *, since: datetime, until: datetime, outcome_stage: str = "sql",
                   confidence: float = 0.95) -> Calibration:
@@ -84,7 +92,7 @@ class ReviewService:
         with self.uow.begin() as session:
             repo = ScoringRepository(session)
             stage = card.qualify.stage if card.qualify else "mql"
-            moves = repo.first_moves([stage, outcome_stage])
+            moves = self._reached(pact, [stage, outcome_stage])
             entered = {p: at for p, at in moves[stage].items() if micros(since) <= at < micros(until)}
             if len(entered) < 20:
                 raise NotFound(f"only {len(entered)} leads reached {stage} between {since:%Y-%m-%d} and "
@@ -99,7 +107,8 @@ class ReviewService:
             text, proposal = _proposal(pact, section, rules)
             result = Calibration(outcome_stage, len(ids), int(converted.sum()), rules,
                                  {r.rule: r.fired / len(ids) for r in rules}, _reasons(repo, pact, card, until),
-                                 text, _compare(repo, pact, proposal, since, until, ("in force", "calibrated")))
+                                 text, _compare(repo, pact, proposal, since, until, ("in force", "calibrated"),
+                                          self._reached))
             session.rollback()
             return result
 
@@ -130,14 +139,14 @@ def _first(repo: ScoringRepository, pact: Pact, since: datetime, until: datetime
 
 
 def _compare(repo: ScoringRepository, current: Pact, proposed: Pact, since: datetime, until: datetime,
-             labels: tuple[str, str]) -> Backtest:
+             labels: tuple[str, str], reach: Callable[[Pact, list[str]], dict[str, dict[int, int]]]) -> Backtest:
     if until <= since:
         raise RevcycleError(f"the period is empty: --until {until:%Y-%m-%d} is not after --since {since:%Y-%m-%d}")
     qualify = _section(current).qualify
     stage = qualify.stage if qualify is not None else "mql"
     stages = current.stage_names()
     later = stages[stages.index(stage) + 1:] if stage in stages else []
-    reached = {name: set(people) for name, people in repo.first_moves(later).items()}
+    reached = {name: set(people) for name, people in reach(current, later).items()} if later else {}
     months, sdrs = months_between(since, until, current.time_zone), repo.sdrs()
     old, ids = _first(repo, current, since, until)
     new, _ = _first(repo, proposed, since, until)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import RENEWED, elapsed, reach, reached_at, stage_facts
+from revcycle.analytics.funnel import EXISTING, RENEWED, describe_reach, elapsed, reach, reached_at, stage_facts
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import at_levels, quantiles, unpacked
 from revcycle.analytics.reports.base import Report
@@ -52,7 +52,7 @@ class FunnelReport(Report):
     def build(self, tables: Tables) -> Mapping[str, ir.Table]:
         people = person_groups(tables, self.grouping, self.definitions)
         people = people.filter(self.period.contains(people.created_at))
-        facts = stage_facts(tables, self.stages)
+        facts = stage_facts(tables, self.names)
         joined = facts.join(people, facts.person_id == people.person_id)
         change = tables.stage_change
         moves = change.select("person_id", stage=change.to_stage)
@@ -63,6 +63,7 @@ class FunnelReport(Report):
             "entries": moves.group_by(["group", "stage"]).aggregate(entries=moves.count()),
             "detours": detours.group_by(["group", "stage"]).aggregate(people=detours.person_id.nunique()),
             "cohort": people.group_by("group").aggregate(people=people.count()),
+            "existing": joined.group_by("group").aggregate(people=joined.existing_at.notnull().sum()),
         }
 
     def _reach(self, tables: Tables, joined: ir.Table, people: ir.Table) -> ir.Table:
@@ -71,13 +72,13 @@ class FunnelReport(Report):
         levels = {"days_p50": 0.5, "days_p90": 0.9}
         n_stages = len(self.stages)
         if not tables.native_quantiles:
-            reached = reach(tables, self.stages, renewal=self.renewal)
+            reached = reach(tables, self.names, renewal=self.renewal)
             timed = reached.join(people, reached.person_id == people.person_id)
             timed = timed.select("group", "step", days=elapsed(timed.at, timed.created_at))
             return quantiles(timed, ["group", "step"], "days", levels, native=False)
         aggregates: dict[str, ir.Value] = {}
         for step in range(len(self.steps)):
-            days = elapsed(reached_at(joined, step, n_stages, renewal=self.renewal), joined.created_at)
+            days = elapsed(reached_at(joined, step, n_stages), joined.created_at)
             aggregates[f"n_{step}"] = days.count()
             aggregates[f"_levels_{step}"] = at_levels(days, levels)
         grouped = joined.group_by("group").aggregate(**aggregates)
@@ -92,26 +93,42 @@ class FunnelReport(Report):
         reach_by = {(r.group, int(r.step)): r for r in _long_reach(frames["reach"], len(self.steps)).itertuples()}
         entries = {(r.group, r.stage): int(r.entries) for r in frames["entries"].itertuples()}
         detoured = {(r.group, r.stage): int(r.people) for r in frames["detours"].itertuples()}
+        existing = {r.group: int(r.people) for r in frames["existing"].itertuples()}
         for group, size in sorted(zip(frames["cohort"].group, frames["cohort"].people, strict=True)):
             previous = None
             for step, stage in enumerate(self.steps):
                 row = reach_by.get((group, step))
                 reached = int(row.n) if row is not None else 0
+                renewed = stage == RENEWED  # a step of its own: its people are not a part of the previous step's
                 rows.append(
                     {
                         "group": group,
                         "stage": stage,
-                        "kind": "stage",
+                        "kind": "renewal" if renewed else "stage",
                         "people": reached,
-                        "entries": entries.get((group, stage), reached) if stage != RENEWED else reached,
-                        "conversion": _rate(reached, previous),
-                        "drop_off": None if previous is None else previous - reached,
+                        "entries": None if renewed else entries.get((group, stage), 0),
+                        "conversion": None if renewed else _rate(reached, previous),
+                        "drop_off": None if previous is None or renewed else previous - reached,
                         "of_cohort": _rate(reached, int(size)),
                         "days_p50": float(row.days_p50) if row is not None else np.nan,
                         "days_p90": float(row.days_p90) if row is not None else np.nan,
                     }
                 )
                 previous = reached
+            rows.append(
+                {
+                    "group": group,
+                    "stage": EXISTING,
+                    "kind": "existing",
+                    "people": existing.get(group, 0),
+                    "entries": None,
+                    "conversion": None,
+                    "drop_off": None,
+                    "of_cohort": _rate(existing.get(group, 0), int(size)),
+                    "days_p50": np.nan,
+                    "days_p90": np.nan,
+                }
+            )
             for detour in self.detours:
                 count, people = entries.get((group, detour), 0), detoured.get((group, detour), 0)
                 rows.append(
@@ -133,11 +150,14 @@ class FunnelReport(Report):
     def notes(self) -> list[str]:
         return [
             f"people: those created {self.period.describe()}; grouped by {self.grouping}",
-            "people = distinct people who reached the step (a later stage counts as passing the earlier ones); "
-            "entries = moves into the stage, so a lead's return after a detour shows there, not twice in people",
+            "people = distinct people who reached the step; entries = moves into the stage (0 when none), so a "
+            "lead's return after a detour shows there, not twice in people",
+            describe_reach(self.names),
+            f"{EXISTING} = people whose first move into {self.names.won} came without reaching {self.names.mql}",
             "conversion = people at this step / people at the previous step; of_cohort = / people in the group",
             "days_p50/p90 = days from the person's creation to first reaching the step (exact quantiles)",
-            "renewed = on a won renewal opportunity (primary person or contact)" if self.renewal else "",
+            "renewed = on a won renewal opportunity (primary person or contact), when it closed; no conversion "
+            "from the previous step" if self.renewal else "",
             self.definitions.describe(),
         ]
 

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revcycle.analytics.facts import Definitions, person_groups
-from revcycle.analytics.funnel import elapsed, stage_facts
+from revcycle.analytics.funnel import describe_reach, elapsed, stage_facts
 from revcycle.analytics.kpis import first_contacts, influenced, opportunities
 from revcycle.analytics.period import Period
 from revcycle.analytics.quantiles import quantiles
@@ -46,7 +46,7 @@ class KpiReport(Report):
 
     def _leads(self, tables: Tables, people: ir.Table) -> ir.Table:
         cohort = people.filter(self.period.contains(people.created_at))
-        facts = stage_facts(tables, self.names.stages)
+        facts = stage_facts(tables, self.names)
         joined = cohort.left_join(facts, cohort.person_id == facts.person_id)
 
         def reached(stage: str) -> ir.IntegerValue:
@@ -170,6 +170,7 @@ class KpiReport(Report):
             f"mqls, accepted, reached_opportunity: leads reaching {self.names.mql}, {self.names.sal}, "
             f"{self.names.opportunity} (the pact's hand-offs); lead_to_opportunity = reached_opportunity / leads; "
             "lead_acceptance = accepted / mqls",
+            describe_reach(self.names),
             f"first contact: hours from each move into {self.names.mql} in the period to the first sales activity",
             "cycle: days from opportunity creation to closed-won (exact quantiles); win_rate = won / (won + lost); "
             "velocity_per_day = pipeline x win_rate / median cycle days",

@@ -38,7 +38,11 @@ class SourceFile:
         self.size = path.stat().st_size
         self._binary: BinaryIO = path.open("rb")
         self._text = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
-        self.header: list[str] | None = self._read_header() if fmt == "csv" else None
+        try:
+            self.header: list[str] | None = self._read_header() if fmt == "csv" else None
+        except BaseException:
+            self.close()  # a refused file is not left open
+            raise
 
     @property
     def position(self) -> int:

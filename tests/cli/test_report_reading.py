@@ -9,12 +9,14 @@ import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rich.console import Console
 
 from revcycle.analytics.engines import connect
 from revcycle.analytics.ordering import SEGMENTS, in_display_order, segment_key
 from revcycle.analytics.period import Period
+from revcycle.analytics.render import is_empty
 from revcycle.analytics.reports import FunnelReport, KpiReport, run
 from revcycle.analytics.stages import StageNames
 from revcycle.cli.report import _show
@@ -46,8 +48,6 @@ def segmented(store: Store, tmp_path: Path) -> Store:
 
 def test_segments_sort_by_company_size_not_as_text() -> None:
     assert sorted(["1000-4999", "unknown", "200-999", "5000+", "1-49", "50-199"], key=segment_key) == list(SEGMENTS)
-    import pandas as pd
-
     frame = pd.DataFrame({"group": ["1000-4999", "1000-4999", "1-49", "1-49"], "stage": ["a", "b", "a", "b"]})
     ordered = in_display_order(frame, "segment")
     assert list(zip(ordered.group, ordered.stage, strict=True)) == [
@@ -116,3 +116,10 @@ def test_the_funnel_still_prints_its_rows_when_the_period_has_people(segmented: 
     _show(result, out=out)
     text = out.file.getvalue()  # type: ignore[attr-defined]
     assert "nothing to report" not in text and re.search(r"^\s*all\s+known\s+stage\s+10\s", text, re.MULTILINE)
+
+
+def test_rows_with_nobody_are_empty_but_a_row_with_spend_is_not() -> None:
+    nobody = pd.DataFrame({"group": ["all", "all"], "stage": ["known", "mql"], "people": [0, 0],
+                           "conversion": [float("nan"), 0.0]})
+    spend = pd.DataFrame({"channel": ["events"], "spend": [1200.0], "leads": [0], "customers": [0]})
+    assert is_empty(nobody) and is_empty(nobody.iloc[0:0]) and not is_empty(spend)

@@ -94,9 +94,13 @@ MAX_KEYS = 3  # at most this many leading text columns repeat in every part of a
 
 
 def is_empty(frame: pd.DataFrame) -> bool:
-    """No rows, or rows whose every count is 0: nobody and nothing in the period the report looked at."""
-    counted = [column for column in frame.columns if column in INTEGERS]
-    return frame.empty or (bool(counted) and not frame[counted].fillna(0).to_numpy().any())
+    """No rows, or rows whose every number is 0 or missing (a funnel's steps with nobody on them): nobody and
+    nothing in the period the report looked at. A row with any number (a campaign's spend) is not empty."""
+    if frame.empty:
+        return True
+    numbers = frame.select_dtypes("number")
+    counted = [column for column in numbers.columns if column in INTEGERS]
+    return bool(counted) and not numbers.fillna(0).to_numpy().any()
 
 
 def split_columns(headers: list[str], rows: list[list[str]], *, width: int) -> list[list[int]]:

@@ -32,6 +32,7 @@ from revcycle.store.session import UnitOfWork, check_revision, make_engine
 if TYPE_CHECKING:
     from revcycle.cycle.service import CycleService
     from revcycle.ingest.service import ImportService
+    from revcycle.money.service import RatesService
     from revcycle.scoring.review import ReviewService
     from revcycle.scoring.service import ScoringService
 
@@ -172,6 +173,18 @@ class App:
         from revcycle.scoring.review import ReviewService
 
         return ReviewService(self.uow(), pacts=self.pact)
+
+    @property
+    def rates(self) -> RatesService:
+        from revcycle.money.service import RatesService
+
+        return RatesService(self.uow(), pact=self._pact_or_none)
+
+    def _pact_or_none(self) -> Pact | None:
+        try:
+            return self.pact().pact
+        except NotFound:
+            return None
 
     @property
     def pact_service(self) -> PactService:

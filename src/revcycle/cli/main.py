@@ -14,7 +14,7 @@ from revcycle.errors import RevcycleError
 
 __all__ = ["build", "run"]
 
-_GROUPS = ("db", "pact", "lead", "report", "sim", "score", "export")
+_GROUPS = ("db", "pact", "lead", "report", "rates", "sim", "score", "export")
 _COMMANDS = {"import": ("imports", "import_file"), "demo": ("demo", "demo")}
 # What `revcycle --help` lists, without importing every command's libraries (pandas, Ibis, numpy: seconds);
 # tests/cli/test_startup.py holds each line equal to the help its command declares.
@@ -26,6 +26,7 @@ SUMMARIES = {
     "sim": "The simulated demo company.",
     "score": "Lead scoring: fit and engagement, explained, back-tested, calibrated.",
     "export": "Export the store for other engines.",
+    "rates": "Exchange rates: import dated rates into the pact's currency, list them.",
     "import": "Import users, accounts, campaigns, people, stages, touchpoints or opportunities (idempotent by "
     "external id).",
     "demo": "Create a SQLite workspace with the example pact, simulate a company, import it, and show the numbers.",

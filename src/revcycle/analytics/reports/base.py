@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import ibis.expr.types as ir
 import pandas as pd
 
+from revcycle.analytics.amounts import amount_notes
 from revcycle.analytics.engines import Engine, quiet
 from revcycle.analytics.tables import Tables
 
@@ -56,7 +57,7 @@ def fetch(report: Report, engine: Engine) -> dict[str, pd.DataFrame]:
 def run(report: Report, engine: Engine) -> ReportResult:
     """Build the report's queries, execute them on the engine, finish the result."""
     frame = report.finish(fetch(report, engine))
-    return ReportResult(report.slug, report.title, frame, engine.name, [*report.notes()])
+    return ReportResult(report.slug, report.title, frame, engine.name, [*report.notes(), *amount_notes(engine.tables)])
 
 
 def filled(frame: pd.DataFrame, counts: Iterable[str], amounts: Iterable[str]) -> pd.DataFrame:

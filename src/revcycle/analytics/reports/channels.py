@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from revcycle.analytics.amounts import valued
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.facts import Definitions, person_groups
 from revcycle.analytics.period import Period
@@ -60,14 +61,14 @@ class ChannelReport(Report):
         return campaign.group_by(group=key).aggregate(spend=campaign.cost.fill_null(0.0).sum())
 
     def _pipeline(self, tables: Tables, cohort: ir.Table) -> ir.Table:
-        opp = tables.opportunity.filter(tables.opportunity.kind == "new_business")
+        opp = valued(tables).filter(lambda opp: opp.kind == "new_business")
         joined = opp.join(cohort, opp.person_id == cohort.person_id)
         return joined.group_by("group").aggregate(
             opportunities=joined.count(), pipeline=joined.amount.fill_null(0.0).sum()
         )
 
     def _customers(self, tables: Tables, cohort: ir.Table) -> ir.Table:
-        opp = tables.opportunity
+        opp = valued(tables)
         won = opp.filter((opp.status == "won") & opp.account_id.notnull() & opp.closed_at.notnull())
         new = won.filter(won.kind == "new_business")
         order = ibis.row_number().over(group_by=new.account_id, order_by=[new.closed_at, new.id])

@@ -25,7 +25,7 @@ WITHOUT_SAL = (
              "window.\n", "")
 )
 # `recycled` renamed `nurture` as well: two stranded states, each needing its own --map
-RENAMED_TOO = WITHOUT_SAL.replace("- name: recycled", "- name: nurture")
+RENAMED_TOO = WITHOUT_SAL.replace("- name: recycled", "- name: nurture").replace("from: [recycled]", "from: [nurture]")
 
 
 def _people(store: Store, folder: Path, stages: dict[str, int]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ class PactService:
             )
             repo.add(version)
             active = _active(version)
-            _move_people(session, repo, active, moves, actor=author, now=now)
+            moves = _move_people(session, repo, active, moves, actor=author, now=now)
             moved = {move.old: {"to": move.new, "people": move.people} for move in moves}
             session.add(
                 AuditLog(
@@ -191,19 +191,24 @@ def _number(ref: str) -> int:
 
 def _move_people(
     session: Session, repo: PactRepository, active: ActivePact, moves: list[Restage], *, actor: str, now: datetime
-) -> None:
-    """Record the moves out of removed stages through the one writer of moves, under the new version."""
+) -> list[Restage]:
+    """Record the moves out of removed stages through the one writer of moves, under the new version; the moves
+    with the number of people each one moved (read under lock, so a move made since the count is seen)."""
     if not moves:
-        return
+        return moves
     from revcycle.cycle.model import Cycle, MoveKind, StageMoved  # only an apply that moves people loads these
     from revcycle.cycle.moves import MoveWriter
 
     recorded: list[tuple[int, StageMoved, dict[str, Any]]] = []
+    done = []
     for move in moves:
         kind = MoveKind.DETOUR if move.to_detour else MoveKind.RETURN if move.from_detour else MoveKind.FORWARD
         made = StageMoved(move.old, move.new, now, actor, kind, move.reason)
-        recorded += [(pid, made, {}) for pid in repo.people_in(move.old)]
+        people = repo.people_in(move.old)
+        recorded += [(pid, made, {}) for pid in people]
+        done.append(replace(move, people=len(people)))
     MoveWriter(session, Cycle(active.pact), pact_version_id=active.version_id, now=now).record(recorded)
+    return done
 
 
 def _active(version: PactVersion) -> ActivePact:

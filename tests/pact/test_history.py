@@ -31,10 +31,13 @@ def test_a_reordered_list_is_named_as_a_reorder() -> None:
     assert sections == {"detours": ["~ detours[recycled].from: order [mql, sal, sql] -> [sql, mql, sal]"]}
 
 
-def test_the_summary_counts_the_changes_per_section() -> None:
+def test_the_summary_names_stages_added_and_removed_and_counts_the_other_changes() -> None:
     sections = diff_pacts(load_pact(example_pact_text()), load_pact(WIDER))
     assert summary(sections) == "detours: 1 added, 1 removed; sla: 1 changed"
     assert summary({}) == "no changes"
+    renamed = {"stages": ["- stages[sal]: removed", "+ stages[accepted]: {name: accepted, team: sdr}"],
+               "lifecycle": ["- lifecycle[1]: {on: touchpoint_recorded, to: engaged}"]}
+    assert summary(renamed) == "stages: sal removed, accepted added; lifecycle: 1 removed"
 
 
 def test_history_lists_each_version_with_what_it_changed_and_show_prints_a_stored_one(

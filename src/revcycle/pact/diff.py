@@ -4,6 +4,7 @@ shows the items added and removed, not the whole list before and after."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -27,16 +28,27 @@ def diff_pacts(old: Pact, new: Pact) -> dict[str, list[str]]:
 
 
 def summary(sections: dict[str, list[str]]) -> str:
-    """The changes in one line: per section, how many items were added, removed and changed."""
+    """The changes in one line, per section: named items added or removed by name (`stages: sal removed`),
+    everything else counted (`sla: 1 changed`)."""
     if not sections:
         return "no changes"
     words = {"+": "added", "-": "removed", "~": "changed"}
     parts = []
     for section, lines in sections.items():
-        counts = Counter(line[0] for line in lines)
+        named, counts = [], Counter[str]()
+        for line in lines:
+            sign, path = line[0], line[2:].split(": ", 1)[0]
+            found = _LAST_NAME.search(path) if sign in "+-" and path.count("[") == 1 else None
+            if found:
+                named.append(f"{found.group(1)} {words[sign]}")
+            else:
+                counts[sign] += 1
         counted = [f"{counts[sign]} {word}" for sign, word in words.items() if counts[sign]]
-        parts.append(f"{section}: " + ", ".join(counted))
+        parts.append(f"{section}: " + ", ".join([*named, *counted]))
     return "; ".join(parts)
+
+
+_LAST_NAME = re.compile(r"^[a-z_]+\[([a-z][a-z0-9_]*)\]$")  # a top-level named item: stages[sal], detours[lost]
 
 
 def _named(items: list[Any]) -> dict[str, Any] | None:

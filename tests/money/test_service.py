@@ -61,9 +61,9 @@ def test_a_file_without_the_rate_columns_is_refused_whole(store: Store, tmp_path
     assert rates.list() == []
 
 
-def test_the_rates_commands_print_what_they_did_and_exit_1_on_rejected_rows(store: Store, tmp_path: Path) -> None:
+def test_the_rates_commands_print_what_they_did_and_exit_3_on_rejected_rows(store: Store, tmp_path: Path) -> None:
     imported = invoke("rates", "import", str(_file(tmp_path, RATES)), url=store.url)
-    assert imported.code == 1
+    assert imported.code == 3
     assert "rates.csv: 3 added, 0 changed, 0 unchanged, 2 rejected (rates into USD)" in imported.stdout
     assert "rates.csv: line 6: EUR from 2026-06-01 is already on line 4" in imported.stderr
     listed = invoke("rates", "list", "--currency", "JPY", url=store.url)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from revcycle.cli.imports import SOME_ROWS_REJECTED
 from revcycle.cli.workspace import Workspace, console, errors
 
 app = typer.Typer(help="Exchange rates: import dated rates into the pact's currency, list them.", no_args_is_help=True)
@@ -30,7 +31,7 @@ def import_rates(
     for problem in done.rejected:
         errors.print(f"  {file.name}: {problem}", highlight=False)
     if done.rejected:
-        sys.exit(1)
+        sys.exit(SOME_ROWS_REJECTED)  # as `revcycle import`: committed with rows rejected (1: refused whole)
 
 
 @app.command("list")

@@ -81,7 +81,7 @@ class ColumnBatch:
 def supports_columnar(plan: Plan) -> bool:
     """Whether every field of the plan has a columnar rule (touchpoint files without value maps or attributes)."""
     return (
-        plan.kind is Kind.TOUCHPOINTS
+        plan.kind in (Kind.TOUCHPOINTS, Kind.PEOPLE)
         and not plan.attributes
         and all(
             fp.spec.type in VECTOR_RULES

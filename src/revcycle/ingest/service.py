@@ -21,7 +21,7 @@ from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem, compile_plan
 from revcycle.ingest.tables import ImportRun
 from revcycle.ingest.upsert import Context, Counts
-from revcycle.ingest.writers import WRITERS
+from revcycle.ingest.writers import COLUMNAR_KINDS, WRITERS, column_writer
 from revcycle.pact.service import ActivePact, PactService
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
@@ -110,7 +110,7 @@ class ImportService:
                 kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress,
                 reader.encoding, started,
             )
-            if self.columnar and reader.format == "csv" and kind is Kind.TOUCHPOINTS and _columnar_plan(plan):
+            if self.columnar and reader.format == "csv" and kind in COLUMNAR_KINDS and _columnar_plan(plan):
                 import pyarrow as pa  # Arrow is loaded by the imports that use it (a people file does not)
 
                 try:
@@ -179,7 +179,7 @@ class ImportService:
                     if isinstance(batch, list):  # rows (a columnar batch Arrow could not convert comes as rows)
                         self._write_rows(ctx, job.kind, batch, convert, summary, optional, indexes)
                     else:
-                        self._write_columns(ctx, batch, convert, summary, optional, indexes)
+                        self._write_columns(ctx, job.kind, batch, convert, summary, optional, indexes)
                     report.write(ctx.problems, summary, ctx.repo, run.id)
                     done = reader.position if size is None else done + size
                     if job.progress:
@@ -231,6 +231,7 @@ class ImportService:
     def _write_columns(
         self,
         ctx: Context,
+        kind: Kind,
         batch: ColumnBatch,
         convert: Callable[[Any], Converted | RowProblem],
         summary: ImportSummary,
@@ -238,12 +239,11 @@ class ImportService:
         indexes: DeferredIndexes,
     ) -> None:
         from revcycle.ingest.columnar import NeedsRows
-        from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
 
         try:
-            write_touchpoint_columns(ctx, batch)
+            column_writer(kind)(ctx, batch)
         except NeedsRows:
-            self._write_rows(ctx, Kind.TOUCHPOINTS, batch.raw_rows(), convert, summary, optional, indexes)
+            self._write_rows(ctx, kind, batch.raw_rows(), convert, summary, optional, indexes)
             return
         summary.rows += batch.size
         for name in optional:

@@ -20,7 +20,7 @@ from revcycle.ingest.upsert import Context, dedupe, upsert
 from revcycle.pact.schema import CycleEvent
 from revcycle.store.base import utc
 
-__all__ = ["WRITERS"]
+__all__ = ["COLUMNAR_KINDS", "WRITERS", "column_writer"]
 
 
 _PLURAL = {"person": "people", "user": "users", "account": "accounts", "campaign": "campaigns"}
@@ -341,3 +341,17 @@ WRITERS: dict[Kind, Callable[[Context, list[Converted]], None]] = {
     Kind.TOUCHPOINTS: write_touchpoints,
     Kind.OPPORTUNITIES: write_opportunities,
 }
+
+
+COLUMNAR_KINDS = frozenset({Kind.TOUCHPOINTS, Kind.PEOPLE})  # kinds whose CSV files may go the columnar path
+
+
+def column_writer(kind: Kind) -> Callable[[Any, Any], None]:
+    """The writer of a converted column batch of this kind (loaded when used: it brings Arrow and numpy)."""
+    if kind is Kind.PEOPLE:
+        from revcycle.ingest.people_fast import write_people_columns
+
+        return write_people_columns
+    from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
+
+    return write_touchpoint_columns

@@ -103,22 +103,28 @@ class Census:
 
 
 def census(tables: Tables) -> Census:
-    """Count, in the engine, the deals each currency has, those needing a rate, and those with none on their
-    date; run once per engine and currency."""
+    """Count, in the engine, the deals of each currency, those needing a rate, and those with none on their
+    date; once per engine and currency. Only when some deal needs a rate are the deals joined to the rates
+    (the converted table, kept on the engine for the reports to read)."""
     found = tables._censuses.get(tables.currency)
     if found is None:
-        priced = _priced(tables)
-        created, closed = priced.created_at, priced.closed_at
-        query = priced.group_by("currency").aggregate(
-            deals=priced.count(),
-            needing=priced._needs.sum(),
-            missing=(priced._needs & priced._rate.isnull()).sum(),
+        opportunity = tables.opportunity
+        created, closed = opportunity.created_at, opportunity.closed_at
+        query = opportunity.group_by("currency").aggregate(
+            deals=opportunity.count(),
+            needing=_needs(opportunity, tables.currency).sum(),
             undated=(created.isnull() & closed.notnull()).sum(),
             dateless=(created.isnull() & closed.isnull()).sum(),
         )
-        with quiet():
-            frame = tables.opportunity._find_backend().execute(query)
-        found = tables._censuses[tables.currency] = Census(tables.currency, frame.fillna({"currency": "?"}))
+        frame = _execute(tables, query).fillna({"currency": "?"})
+        frame["missing"] = 0
+        if frame.needing.sum():
+            converted = _converted(tables)
+            unpriced = converted.filter(converted._needs & converted._rate.isnull())
+            missing = _execute(tables, unpriced.group_by("currency").aggregate(missing=unpriced.count()))
+            counts = dict(zip(missing.currency, missing.missing, strict=True))
+            frame["missing"] = [int(counts.get(currency, 0)) for currency in frame.currency]
+        found = tables._censuses[tables.currency] = Census(tables.currency, frame)
     return found
 
 
@@ -130,8 +136,7 @@ def valued(tables: Tables) -> ir.Table:
     tables._censuses[_READ] = True
     if not found.needing:
         return tables.opportunity
-    with quiet():  # the first call caches the converted table on the engine (Ibis `cache` runs a query)
-        return tables.shared(("valued", tables.currency), lambda: _converted(tables))
+    return _converted(tables).select(*COLUMNS["opportunity"])
 
 
 def amount_notes(tables: Tables) -> list[str]:
@@ -153,12 +158,26 @@ def _rates(tables: Tables) -> ir.Table:
     )
 
 
-def _priced(tables: Tables) -> ir.Table:
-    """Every opportunity with `_needs` (its amount must be converted) and `_rate` (the rate in force, or null)."""
+def _needs(opportunity: ir.Table, currency: str) -> ir.BooleanValue:
+    """The deal's amount must be converted: another currency, an amount other than 0."""
+    return (opportunity.currency != currency) & opportunity.amount.notnull() & (opportunity.amount != 0)
+
+
+def _execute(tables: Tables, query: ir.Table) -> pd.DataFrame:
+    with quiet():
+        return tables.opportunity._find_backend().execute(query)
+
+
+def _converted(tables: Tables) -> ir.Table:
+    """Every opportunity with `amount` converted, `_needs` and `_rate` (the rate in force, or null): one as-of
+    join of the deals on the rates, kept on the engine (a temporary table) the first time it is asked for."""
+    with quiet():  # Ibis `cache` runs the query at once
+        return tables.shared(("converted", tables.currency), lambda: _as_of(tables))
+
+
+def _as_of(tables: Tables) -> ir.Table:
     opportunity = tables.opportunity
-    at = priced_on(opportunity)
-    needs = (opportunity.currency != tables.currency) & opportunity.amount.notnull() & (opportunity.amount != 0)
-    opportunity = opportunity.mutate(_at=at, _needs=needs)
+    opportunity = opportunity.mutate(_at=priced_on(opportunity), _needs=_needs(opportunity, tables.currency))
     rates = _rates(tables)
     joined = opportunity.left_join(
         rates,
@@ -168,11 +187,6 @@ def _priced(tables: Tables) -> ir.Table:
             rates._valid_to.isnull() | (opportunity._at < rates._valid_to),
         ],
     )
-    return joined.select(*opportunity.columns, "_rate")
-
-
-def _converted(tables: Tables) -> ir.Table:
-    priced = _priced(tables)
-    amount = ibis.ifelse(priced._needs, priced.amount * priced._rate, priced.amount)
-    columns = {name: priced[name] for name in COLUMNS["opportunity"]}
-    return priced.select(**{**columns, "amount": amount.cast("float64")})
+    amount = ibis.ifelse(joined._needs, joined.amount * joined._rate, joined.amount).cast("float64")
+    columns = {name: joined[name] for name in COLUMNS["opportunity"]}
+    return joined.select(**{**columns, "amount": amount}, _needs=joined._needs, _rate=joined._rate)

@@ -194,6 +194,8 @@ def calibrate(
     show_rules(result)
     show_reasons(result)
     show_backtest(result.backtest)
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/bold yellow] {warning}", highlight=False)
     if write is not None:
         write.write_text(result.proposal, encoding="utf-8")
         console.print(f"proposed pact written to {write} (check it with `revcycle pact check {write}`)",

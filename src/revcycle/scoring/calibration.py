@@ -5,11 +5,13 @@ Lift compares the conversion of leads where a rule fired with those where it did
 each rate, Katz's log interval for their ratio). The regression's coefficient is the change in log-odds per
 counted hit of a rule, with an interval; points are the coefficients times one scale per group, chosen so the
 rules that help hand out as many points as they do today (the thresholds keep their meaning). The intervals
-say which proposed points the data cannot tell from zero.
+say which proposed points the data cannot tell from zero. A proposal is flagged when it goes against the written
+MQL definition (negative points for a signal the definition requires) or collapses MQL volume.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -19,9 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from revcycle.errors import RevcycleError
-from revcycle.pact.scoring import ScoringSection
+from revcycle.pact.conditions import AllOf, AnyOf, NotOf, TouchCount
+from revcycle.pact.schema import Pact
+from revcycle.pact.scoring import EngagementRule, FitRule, ScoringSection
 
-__all__ = ["Interval", "RuleLift", "fit_coefficients", "lift", "proposed_points", "proposed_section", "wilson"]
+__all__ = ["Interval", "RuleLift", "collapse", "contradictions", "fit_coefficients", "lift", "proposed_points",
+           "proposed_section", "wilson"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -155,3 +160,54 @@ def proposed_section(section: ScoringSection, points: dict[str, int | None]) -> 
 
 def _repoint(rule: dict[str, Any], points: dict[str, int | None]) -> dict[str, Any]:
     return {**rule, "points": points[rule["name"]]}
+
+
+def _required(condition: Any) -> list[Any]:
+    """The parts of a condition every lead meeting it must meet (the members of nested `all`s)."""
+    if isinstance(condition, AllOf):
+        return [part for member in condition.all for part in _required(member)]
+    if isinstance(condition, AnyOf | NotOf):
+        return []
+    return [condition]
+
+
+def _condition_text(part: Any) -> str:
+    data = part.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    return json.dumps(data, separators=(", ", ": ")).replace('"', "")
+
+
+def contradictions(pact: Pact, points: dict[str, int | None]) -> list[str]:
+    """A warning for each proposed points that go against the written definition of the qualifying stage: a
+    rule whose signal `definitions.<stage>.when` requires, proposed negative or dropped."""
+    section = pact.scoring
+    if section is None or section.qualify is None:
+        return []
+    stage = section.qualify.stage
+    definition = pact.definitions.get(stage)
+    if definition is None or definition.when is None:
+        return []
+    parts = _required(definition.when)
+    out = []
+    rules: list[FitRule | EngagementRule] = [*section.fit.rules, *section.engagement.rules]
+    for rule in rules:
+        if rule.name not in points or (points[rule.name] or 0) > 0:
+            continue
+        signal = rule.when if isinstance(rule, FitRule) else rule.touches
+        part = next((p for p in parts if p == signal or (isinstance(p, TouchCount) and p.touches == signal)), None)
+        if part is None:
+            continue
+        proposed = points[rule.name]
+        change = "drops" if proposed is None else f"gives {proposed} points to"
+        out.append(f'the proposal {change} "{rule.name}" ({rule.description or "no description"}), but '
+                   f"definitions.{stage}.when requires it ({_condition_text(part)}): leads who meet the definition "
+                   "would score lower for it; keep its points, or change the definition first")
+    return out
+
+
+def collapse(current: int, proposed: int, *, below: float = 0.5) -> str | None:
+    """A warning when the proposal back-tested makes fewer than `below` of the MQLs the pact in force makes."""
+    if current == 0 or proposed >= below * current:
+        return None
+    return (f"the proposal would make {proposed:,} MQLs over the period where the pact in force makes {current:,} "
+            f"({proposed / current:.0%}): fewer than {below:.0%}, so it changes marketing's commitment, not only "
+            "the scores; check its thresholds before applying it")

@@ -4,7 +4,7 @@ force, and the calibration of each rule against what sales did with the leads (a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,16 @@ from revcycle.pact.schema import Pact
 from revcycle.pact.scoring import ScoringSection, max_points
 from revcycle.pact.service import ActivePact, PactService
 from revcycle.scoring.backtest import Backtest, months_between, outcome
-from revcycle.scoring.calibration import RuleLift, fit_coefficients, lift, proposed_points, proposed_section, wilson
+from revcycle.scoring.calibration import (
+    RuleLift,
+    collapse,
+    contradictions,
+    fit_coefficients,
+    lift,
+    proposed_points,
+    proposed_section,
+    wilson,
+)
 from revcycle.scoring.model import CENTS, Scorecard, instant, micros
 from revcycle.scoring.replay import first_qualified, scores_as_of
 from revcycle.scoring.repository import Batch, ScoringRepository
@@ -54,6 +63,7 @@ class Calibration:
     reasons: list[ReasonCheck]
     proposal: str
     backtest: Backtest
+    warnings: list[str] = field(default_factory=list)  # where the proposal goes against the pact or its volume
 
 
 class ReviewService:
@@ -105,10 +115,12 @@ class ReviewService:
                                   zip(batch.people.person_id.tolist(), at.tolist(), strict=True)], dtype=np.bool_)
             rules = _lifts(card, section, counts, converted, confidence)
             text, proposal = _proposal(pact, section, rules)
+            tested = _compare(repo, pact, proposal, since, until, ("in force", "calibrated"), self._reached)
+            warned = contradictions(pact, {r.rule: r.proposed for r in rules})
+            warned += filter(None, [collapse(tested.current.mqls, tested.proposed.mqls)])
             result = Calibration(outcome_stage, len(ids), int(converted.sum()), rules,
                                  {r.rule: r.fired / len(ids) for r in rules}, _reasons(repo, pact, card, until),
-                                 text, _compare(repo, pact, proposal, since, until, ("in force", "calibrated"),
-                                          self._reached))
+                                 text, tested, warned)
             session.rollback()
             return result
 

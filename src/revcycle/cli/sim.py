@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from revcycle.cli.workspace import console
+from revcycle.pact.schema import Pact
 from revcycle.sim import SimParams, SimSummary, generate
 
 app = typer.Typer(help="The simulated demo company.", no_args_is_help=True)
@@ -36,7 +37,7 @@ def _mode(mode: str) -> Literal["aligned", "misaligned"]:
     return "aligned" if mode == "aligned" else "misaligned"
 
 
-def simulate(params: SimParams, out: Path, *, force: bool) -> SimSummary:
+def simulate(params: SimParams, out: Path, *, force: bool, pact: Pact | None = None) -> SimSummary:
     """Run the simulator with a progress bar."""
     with Progress(
         TextColumn("simulating {task.fields[step]}"),
@@ -51,5 +52,6 @@ def simulate(params: SimParams, out: Path, *, force: bool) -> SimSummary:
             params,
             out,
             force=force,
+            pact=pact,
             progress=lambda step, done, total: progress.update(task, completed=done, total=total, step=step),
         )

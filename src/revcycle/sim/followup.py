@@ -1,8 +1,8 @@
 """The SDRs' side: first contact after hand-off, qualification, and what happens to leads that do not qualify.
 
 Whether a contacted lead qualifies is drawn from the true model in `truth.py` (channel, fit, minutes to
-first contact). Aligned teams recycle what does not qualify and take it back when the lead re-engages;
-misaligned teams disqualify it or leave it where it is.
+first contact). Aligned teams recycle what does not qualify and take it back when, after nurture, the pact
+qualifies the lead again (`nurture.py`); misaligned teams disqualify it or leave it where it is.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from revcycle.sim.handoff import Handoffs, points
+from revcycle.sim.handoff import Handoffs
 from revcycle.sim.journeys import Touches
 from revcycle.sim.market import JUNK_REASONS, Market
 from revcycle.sim.moves import Moves, SalesTouches, reason_code
+from revcycle.sim.nurture import Nurture
 from revcycle.sim.team import Team
 from revcycle.sim.truth import (
     CHANNEL_LOG_ODDS,
@@ -36,7 +37,7 @@ MINUTE, HOUR, DAY = 60, 3600, 86_400
 CHANNEL_EFFECT = np.array([CHANNEL_LOG_ODDS[Channel(c)] for c in range(len(Channel))])
 RECYCLE_REASONS = np.array([reason_code(r) for r in ("no_budget", "bad_timing", "not_decision_maker")])
 RECYCLE_SHARES = np.cumsum([0.3, 0.45, 0.25])
-RETURN_CHANCE = np.zeros(len(DETOUR_REASONS))  # by reason: chance a recycled lead is handed off again
+RETURN_CHANCE = np.zeros(len(DETOUR_REASONS))  # by reason: chance a recycled lead comes back shopping
 for _reason, _chance in (
     ("no_budget", 0.35),
     ("bad_timing", 0.5),
@@ -216,21 +217,6 @@ def _assign(rng: np.random.Generator, team: Team, region: Ints) -> Ints:
     return sdr
 
 
-def _returning(
-    rng: np.random.Generator, recycled: _Recycled, touches: Touches, wait_days: int
-) -> tuple[Ints, Ints, Ints]:
-    """Recycled leads that re-engage after nurturing: (person, new hand-off time, their SDR)."""
-    chance = RETURN_CHANCE[recycled.reason]
-    strong = points(touches) >= 5
-    keys = touches.person[strong] * (1 << 34) + touches.at[strong]
-    index = np.searchsorted(keys, recycled.person * (1 << 34) + recycled.at + wait_days * DAY)
-    found = index < len(keys)
-    found[found] &= keys[index[found]] >> 34 == recycled.person[found]
-    back = found & (rng.random(len(found)) < chance)
-    at = touches.at[strong][index[back]]
-    return recycled.person[back], at, recycled.sdr[back]
-
-
 def follow_up(
     rng: np.random.Generator,
     market: Market,
@@ -241,19 +227,28 @@ def follow_up(
     team: Team,
     moves: Moves,
     sales: SalesTouches,
-) -> tuple[Candidates, Ints]:
-    """Works every hand-off (and, when recycling, one return of each recycled lead); returns the
-    opportunity candidates and each person's SDR (-1 when never handed off)."""
+    nurture: Nurture | None = None,
+) -> tuple[Candidates, Ints, Touches]:
+    """Works every hand-off (and, when recycling, each recycled lead the pact qualifies again after nurture);
+    returns the opportunity candidates, each person's SDR (-1 when never handed off) and the marketing touches
+    as they end up (a recycled lead's quiet time removed, nurture added)."""
     desk = _Desk(rng, market, source, behaviour, team, moves, sales)
     sdr = _assign(rng, team, market.region[handoffs.person])
     owner = np.full(market.people, -1, dtype=np.int64)
     owner[handoffs.person] = sdr
     first, recycled = desk.work(handoffs.person, handoffs.at, sdr)
     if not behaviour.recycles:
-        return first, owner
-    person, at, sdr_back = _returning(rng, recycled, touches, behaviour.return_after_days)
-    moves.add(person, at, Stage.MQL)
-    second, _ = desk.work(person, at, sdr_back)
+        return first, owner, touches
+    if nurture is None:
+        raise ValueError("a company that recycles leads needs its nurture program")
+    touches, back = nurture.run(rng, market, touches, recycled.person, recycled.at, RETURN_CHANCE[recycled.reason])
+    # the move the pact's lifecycle rule makes, stated: a rule fills in only after the last stated move
+    moves.add(back.person, back.engaged_at, Stage.ENGAGED)
+    again = back.mql_at >= 0
+    person, again_at = back.person[again], back.mql_at[again]
+    moves.add(person, again_at, Stage.MQL)
+    second, twice = desk.work(person, again_at, owner[person])
+    touches = nurture.quiet(touches, twice.person, twice.at)
     return Candidates(
         np.concatenate([first.person, second.person]), np.concatenate([first.at, second.at])
-    ), owner
+    ), owner, touches

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from revcycle.pact.loader import example_pact_text, load_pact
+from revcycle.pact.schema import Pact
 from revcycle.sim import encode
 from revcycle.sim.campaigns import Campaigns, plan_campaigns
 from revcycle.sim.deals import build_deals
@@ -23,12 +25,14 @@ from revcycle.sim.handoff import hand_off
 from revcycle.sim.journeys import Touches, build_journeys, url_list
 from revcycle.sim.market import build_market
 from revcycle.sim.moves import Moves, SalesTouches
+from revcycle.sim.nurture import Nurture
 from revcycle.sim.params import SimParams, SimSummary, check_out_dir, check_params
+from revcycle.sim.qualify import Qualifier
 from revcycle.sim.rows import Numbering, Writer
 from revcycle.sim.team import Team, build_team
 from revcycle.sim.truth import BEHAVIOURS, truth_document
 from revcycle.sim.vocab import Channel
-from revcycle.sim.worktime import add_months, epoch_seconds
+from revcycle.sim.worktime import epoch_seconds
 
 __all__ = ["CHUNK_PEOPLE", "Progress", "generate"]
 
@@ -52,15 +56,22 @@ class _Run:
     campaigns: Campaigns
     writer: Writer
     numbering: Numbering
+    qualifier: Qualifier
+    nurture: Nurture
 
 
-def _prepare(params: SimParams) -> _Run:
-    last = add_months(params.start, params.months)
+def _prepare(params: SimParams, pact: Pact) -> _Run:
+    last = params.last
     team = build_team(_rng(params.seed, TEAM), params.people, params.start, last)
     campaigns = plan_campaigns(params.start, params.months)
     numbering = Numbering(width=encode.digits_width(params.people * 1000))
-    writer = Writer(team, campaigns, url_list(campaigns), numbering)
-    return _Run(params, epoch_seconds(params.start), epoch_seconds(last), team, campaigns, writer, numbering)
+    urls = url_list(campaigns)
+    writer = Writer(team, campaigns, urls, numbering)
+    qualifier = Qualifier(pact, campaigns, urls)
+    behaviour = BEHAVIOURS[params.mode]
+    nurture = Nurture(qualifier, campaigns, behaviour.return_after_days, epoch_seconds(last))
+    return _Run(params, epoch_seconds(params.start), epoch_seconds(last), team, campaigns, writer, numbering,
+                qualifier, nurture)
 
 
 def _merge(marketing: Touches, sales: dict[str, np.ndarray]) -> Touches:
@@ -102,9 +113,19 @@ def _chunk(run: _Run, files: CsvFiles, index: int, people: int, campaign_touches
         moves,
         run.team.marketing_ops,
         owners,
+        run.qualifier,
     )
-    candidates, owner = follow_up(
-        acting, market, journeys.source, handoffs, journeys.touches, behaviour, run.team, moves, sales
+    candidates, owner, marketing = follow_up(
+        acting,
+        market,
+        journeys.source,
+        handoffs,
+        journeys.touches,
+        behaviour,
+        run.team,
+        moves,
+        sales,
+        run.nurture,
     )
     deals = build_deals(
         acting,
@@ -119,7 +140,7 @@ def _chunk(run: _Run, files: CsvFiles, index: int, people: int, campaign_touches
         run.end,
     )
     owner[deals.person[deals.kind == 0]] = deals.owner[deals.kind == 0]
-    touches = _merge(journeys.touches, sales.arrays(run.end))
+    touches = _merge(marketing, sales.arrays(run.end))
     campaign_touches += np.bincount(touches.campaign[touches.campaign >= 0], minlength=len(campaign_touches))
     stage_rows = moves.arrays(run.end)
     files.write("accounts", writer.account_columns(market, journeys.created_at, run.start))
@@ -135,15 +156,21 @@ def _chunk(run: _Run, files: CsvFiles, index: int, people: int, campaign_touches
 
 
 def generate(
-    params: SimParams, out_dir: Path, *, force: bool = False, progress: Progress | None = None
+    params: SimParams,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    pact: Pact | None = None,
 ) -> SimSummary:
     """Writes a simulated company's users, accounts, campaigns, people, stages, touchpoints and opportunities
-    (CSV per docs/imports.md) and truth.json into `out_dir`; the same params give the same bytes."""
+    (CSV per docs/imports.md) and truth.json into `out_dir`; the same params and pact give the same bytes. The
+    aligned company qualifies its MQLs by `pact` (default: the example pact, the one `revcycle demo` applies)."""
     check_params(params)
     out_dir = Path(out_dir)
     check_out_dir(out_dir, force=force)
     out_dir.mkdir(parents=True, exist_ok=True)
-    run = _prepare(params)
+    run = _prepare(params, pact if pact is not None else load_pact(example_pact_text(), source="example pact"))
     chunks = -(-params.people // CHUNK_PEOPLE)
     with CsvFiles(out_dir) as files:
         files.write("users", run.writer.users_columns(run.team))

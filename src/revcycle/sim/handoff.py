@@ -1,7 +1,9 @@
 """Marketing's side of the cycle: engagement, cleaning out junk, and handing MQLs to the SDRs.
 
-An MQL is the touch at which a person's engagement points reach the mode's threshold (and, when the teams
-agreed on a definition, their fit is good enough); a contact request always hands the person over.
+A company that follows its pact (the aligned mode) hands a person over at the first moment the pact's scoring
+and definition qualify them (`qualify.Qualifier`). The misaligned company goes by a rule of its own: an MQL
+is the touch at which a person's engagement points reach its threshold, and a contact request always hands
+the person over.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from revcycle.sim.groups import first_where, running_sum
 from revcycle.sim.journeys import Touches
 from revcycle.sim.market import JUNK_REASONS, Market
 from revcycle.sim.moves import Moves, reason_code
+from revcycle.sim.qualify import Qualifier
 from revcycle.sim.truth import Behaviour
 from revcycle.sim.vocab import Stage, Touch
 
@@ -51,6 +54,24 @@ def _first_touch_flags(person: Ints) -> Bools:
     return first
 
 
+def _mql_time(
+    touches: Touches,
+    market: Market,
+    behaviour: Behaviour,
+    removed: Bools,
+    created_at: Ints,
+    qualifier: Qualifier | None,
+) -> Ints:
+    """When each person becomes an MQL (epoch seconds), or -1."""
+    if behaviour.follows_pact:
+        if qualifier is None:
+            raise ValueError("a company that follows its pact needs the pact's qualifier")
+        primary = market.customer[market.account] & (market.rank == 0)
+        return qualifier.first(market, touches, created_at, ~primary & ~removed)
+    index = _mql_touch(touches, market, behaviour, removed)
+    return np.where(index >= 0, touches.at[index], -1)
+
+
 def _mql_touch(touches: Touches, market: Market, behaviour: Behaviour, removed: Bools) -> Ints:
     first = _first_touch_flags(touches.person)
     total = running_sum(points(touches), np.where(first, 0, 1))
@@ -85,14 +106,14 @@ def hand_off(
     moves: Moves,
     marketing_ops: int,
     owner_of_account: Ints,
+    qualifier: Qualifier | None = None,
 ) -> Handoffs:
     """Records marketing's moves (engaged, junk disqualified, existing customers) and returns the MQLs."""
     people = np.arange(market.people, dtype=np.int64)
     primary = market.customer[market.account] & (market.rank == 0)
     removed = (market.junk > 0) & behaviour.marketing_removes_junk & ~primary
     removed_at = created_at + rng.integers(HOUR, 30 * HOUR, market.people)
-    mql_index = _mql_touch(touches, market, behaviour, removed)
-    mql_at = np.where(mql_index >= 0, touches.at[mql_index], -1)
+    mql_at = _mql_time(touches, market, behaviour, removed, created_at, qualifier)
     moves.add(
         people[primary], created_at[primary], Stage.CUSTOMER, 0, owner_of_account[market.account[primary]]
     )
@@ -108,6 +129,6 @@ def hand_off(
         junk_codes[market.junk[removed]],
         marketing_ops,
     )
-    handed = mql_index >= 0
+    handed = mql_at >= 0
     moves.add(people[handed], mql_at[handed], Stage.MQL)
     return Handoffs(people[handed], mql_at[handed])

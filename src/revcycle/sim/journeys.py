@@ -44,8 +44,10 @@ EXTRA_TOUCHES = np.array(
     [2.4, 2.6, 0.0, 0.8, 0.4, 1.8, 2.0, 2.6, 2.4, 0.4]
 )  # mean follow-on touches a session
 WEB_NEXT = (Touch.PAGE_VIEW, Touch.PRICING_PAGE_VIEW, Touch.DOWNLOAD, Touch.CONTACT_REQUEST)
-WEB_SHARES = ((0.765, 0.07, 0.16, 0.005), (0.62, 0.15, 0.21, 0.02))  # (not in market, in market)
-STAGE_SHARES = ((0.5, 0.35, 0.15), (0.3, 0.35, 0.35))  # download's funnel stage: top, middle, bottom
+# by heat: not in market, in market, evaluating (in market and a strong fit: the buyers who ask for a demo)
+WEB_SHARES = ((0.765, 0.07, 0.16, 0.005), (0.62, 0.15, 0.21, 0.02), (0.45, 0.15, 0.28, 0.12))
+STAGE_SHARES = ((0.5, 0.35, 0.15), (0.3, 0.35, 0.35), (0.15, 0.25, 0.6))  # download's funnel stage: top, middle, bottom
+EVALUATING_FIT = 0.4  # true fit log-odds above which an in-market person evaluates in earnest
 UTM_KIND = {Channel.PAID_SEARCH: 0, Channel.LINKEDIN_ADS: 1, Channel.EMAIL: 2, Channel.PODCAST: 3}
 SESSION_GAP_DAYS = (9.0, 4.0)
 UTM_SOURCES = ("google", "linkedin", "newsletter", "podcast")
@@ -154,24 +156,22 @@ def _touch_counts(rng: np.random.Generator, plan: _Sessions, in_market: npt.NDAr
 
 
 def _types(
-    rng: np.random.Generator, plan: _Sessions, session: Ints, rank: Ints, hot: npt.NDArray[np.bool_]
+    rng: np.random.Generator, plan: _Sessions, session: Ints, rank: Ints, heat: Ints
 ) -> Ints:
     size = len(session)
     web = np.array(WEB_NEXT, dtype=np.int64)
-    cold_pick = np.searchsorted(np.cumsum(WEB_SHARES[0]), rng.random(size), side="right")
-    hot_pick = np.searchsorted(np.cumsum(WEB_SHARES[1]), rng.random(size), side="right")
-    kind = web[np.minimum(np.where(hot, hot_pick, cold_pick), len(web) - 1)]
+    picks = [np.searchsorted(np.cumsum(shares), rng.random(size), side="right") for shares in WEB_SHARES]
+    kind = web[np.minimum(np.choose(heat, picks), len(web) - 1)]
     first = FIRST_TOUCH[plan.channel[session]]
     first = np.where(plan.attendance[session], Touch.WEBINAR_ATTENDANCE, first)
     kind = np.where(rank == 0, first, kind)
     return np.where((rank == 1) & plan.clicked[session], Touch.EMAIL_CLICK, kind).astype(np.int64)
 
 
-def _content(rng: np.random.Generator, kind: Ints, hot: npt.NDArray[np.bool_]) -> Ints:
+def _content(rng: np.random.Generator, kind: Ints, heat: Ints) -> Ints:
     size = len(kind)
-    cold_stage = np.searchsorted(np.cumsum(STAGE_SHARES[0]), rng.random(size), side="right")
-    hot_stage = np.searchsorted(np.cumsum(STAGE_SHARES[1]), rng.random(size), side="right")
-    stage = np.minimum(np.where(hot, hot_stage, cold_stage), 2)
+    picks = [np.searchsorted(np.cumsum(shares), rng.random(size), side="right") for shares in STAGE_SHARES]
+    stage = np.minimum(np.choose(heat, picks), 2)
     asset = stage * 4 + rng.integers(0, 4, size)
     return np.where(kind == Touch.DOWNLOAD, asset, -1).astype(np.int64)
 
@@ -214,9 +214,9 @@ def build_journeys(
     gaps = np.where(rank == 0, 0, np.minimum(10 + rng.exponential(80.0, len(rank)), 900)).astype(np.int64)
     at = plan.at[session] + running_sum(gaps, rank).astype(np.int64)
     person = plan.person[session]
-    hot = market.in_market[person]
-    kind = _types(rng, plan, session, rank, hot)
-    content = _content(rng, kind, hot)
+    heat = (market.in_market.astype(np.int64) * np.where(market.fit > EVALUATING_FIT, 2, 1))[person]
+    kind = _types(rng, plan, session, rank, heat)
+    content = _content(rng, kind, heat)
     tagged = (rank == 0) | (kind == Touch.EMAIL_CLICK)
     campaign = np.where(tagged, plan.campaign[session], -1)
     channel = plan.channel[session]

@@ -33,6 +33,8 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 JUNK_REASONS = ("", "spam", "student", "competitor")  # index into junk codes; 0 = a real lead
+LARGE_BUYERS_PROMOTED = 0.4  # share of ICs and managers at 200+ companies who show up as directors
+IN_MARKET_FIT_LIFT = 0.3  # well-fitting people are more often in market (shopping for what we sell)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def build_market(
     seniority = _choice(rng, list(SENIORITY_SHARES), people)
     small = firm["band"][account] == 0
     seniority[small & (seniority == 4) & (rng.random(people) < 0.6)] = 5  # owners run small companies
+    large = firm["band"][account] >= 2  # large companies send directors to evaluate a purchase
+    seniority[large & (seniority <= 1) & (rng.random(people) < LARGE_BUYERS_PROMOTED)] = 2
     department = _choice(rng, list(DEPARTMENT_SHARES), people)
     first, last = rng.integers(len(FIRST_NAMES), size=people), rng.integers(len(LAST_NAMES), size=people)
     email = [
@@ -176,6 +180,7 @@ def build_market(
         + np.array([INDUSTRY_LOG_ODDS[i] for i in INDUSTRIES])[firm["industry"]][account]
     )
     junk = _choice(rng, [0.96, 0.015, 0.015, 0.01], people)
+    existing = firm["customer"][account] & (rank == 0)  # a customer's contact is not shopping for us
     entry = np.where(firm["customer"], 0.0, rng.random(len(sizes)) * period_days)[account]
     entry = entry + rng.exponential(np.where(firm["customer"][account], 3.0, 20.0))
     return Market(
@@ -201,7 +206,7 @@ def build_market(
         email=email,
         utc_offset_hours=offset,
         fit=fit,
-        in_market=rng.random(people) < 0.3 + 0.1 * (fit > 0),
+        in_market=(rng.random(people) < 0.3 + 0.1 * (fit > 0) + IN_MARKET_FIT_LIFT * (fit > 0.6)) & ~existing,
         junk=junk,
         entry_day=np.minimum(entry, period_days * 0.999),
     )

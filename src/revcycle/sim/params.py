@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from revcycle.errors import SimError
+from revcycle.sim.worktime import add_months
 
 __all__ = ["FILES", "MAX_MONTHS", "SimError", "SimParams", "SimSummary", "check_out_dir", "check_params"]
 
@@ -25,6 +26,23 @@ class SimParams:
     mode: Mode
     seed: int
     start: date = date(2025, 1, 1)
+    end: date | None = None  # the first day after the period; None: `months` after `start`
+
+    @property
+    def last(self) -> date:
+        """The first day after the period (the period is [start, last), midnight UTC to midnight UTC)."""
+        return self.end if self.end is not None else add_months(self.start, self.months)
+
+    @staticmethod
+    def ending(day: date, months: int, **rest: Any) -> SimParams:
+        """The parameters of a period of `months` that ends on `day` (it starts `months` months before)."""
+        return SimParams(months=months, start=add_months(day, -months), end=day, **rest)
+
+    @staticmethod
+    def spanning(start: date, end: date, **rest: Any) -> SimParams:
+        """The parameters of the period [start, end): as many months as it touches."""
+        months = max(1, (end.year - start.year) * 12 + end.month - start.month + (end.day > start.day))
+        return SimParams(months=months, start=start, end=end, **rest)
 
     def as_dict(self) -> dict[str, Any]:
         """The parameters as JSON values, for truth.json."""
@@ -34,6 +52,7 @@ class SimParams:
             "mode": self.mode,
             "seed": self.seed,
             "start": self.start.isoformat(),
+            "end": self.last.isoformat(),
         }
 
 
@@ -65,6 +84,12 @@ def check_params(params: SimParams) -> None:
         raise SimError(f"seed must be a whole number >= 0, got {params.seed!r}")
     if not isinstance(params.start, date):
         raise SimError(f"start must be a date, got {params.start!r}")
+    if params.end is not None and not isinstance(params.end, date):
+        raise SimError(f"end must be a date, got {params.end!r}")
+    if params.last <= params.start:
+        raise SimError(f"the period is empty: end {params.last} is not after start {params.start}")
+    if params.last > add_months(params.start, MAX_MONTHS):
+        raise SimError(f"the period from {params.start} to {params.last} is longer than {MAX_MONTHS} months")
 
 
 def check_out_dir(out_dir: Path, *, force: bool) -> None:

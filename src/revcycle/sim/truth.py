@@ -67,6 +67,7 @@ WIN_BASE, WIN_FIT, WIN_CHANNEL = -0.8, 0.6, 0.5  # P(opportunity won)
 class Behaviour:
     """How marketing and sales act in one mode; the market they face is the same."""
 
+    follows_pact: bool  # MQLs are whom the pact's scoring and definition qualify (else the two rules below)
     mql_points: int  # engagement points that make an MQL
     mql_min_fit: float | None  # fit log-odds an MQL must reach (None: any fit); hand-raisers always pass
     marketing_removes_junk: bool  # marketing disqualifies spam, students and competitors before hand-off
@@ -76,11 +77,12 @@ class Behaviour:
     waits_for_working_hours_first: bool  # True: the delay starts when the SDR's day starts
     sdr_speed_spread: float  # sigma of each SDR's personal slowness multiplier (log scale)
     recycles: bool  # rejected leads go back to nurture (else: disqualified or left to rot)
-    return_after_days: int  # nurture time before a recycled lead can be handed off again
+    return_after_days: int  # a recycled lead's quiet time before marketing's nurture reaches them again
 
 
 BEHAVIOURS = {
     "aligned": Behaviour(
+        follows_pact=True,
         mql_points=35,
         mql_min_fit=-0.3,
         marketing_removes_junk=True,
@@ -90,9 +92,11 @@ BEHAVIOURS = {
         waits_for_working_hours_first=True,
         sdr_speed_spread=0.0,
         recycles=True,
-        return_after_days=21,
+        return_after_days=90,  # "not this quarter"; also the pact's engagement window, so a lead comes back on
+        # new engagement, not on what made them an MQL before
     ),
     "misaligned": Behaviour(
+        follows_pact=False,
         mql_points=28,
         mql_min_fit=None,
         marketing_removes_junk=False,

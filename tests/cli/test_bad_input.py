@@ -38,7 +38,8 @@ WRITERS: set[Path_] = {("pact", "apply"), ("import",), ("score", "rescore")}
 OUTPUTS = {"out", "folder", "report_dir", "write"}
 # String options that take one word of a fixed set; any other word must be refused.
 WORDS = {
-    "--mode", "--engine", "--format", "--encoding", "--by", "--model", "--level", "--conversion", "--variant", "--outcome"
+    "--mode", "--engine", "--format", "--encoding", "--by", "--model", "--level", "--conversion", "--variant",
+    "--outcome",
 }
 ZERO_ALLOWED = {"seed"}  # whole-number options for which 0 is a real value
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/none"

@@ -3,8 +3,6 @@ mappings shipped in examples/mappings/ with no rejected row."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 
 from revcycle.cycle.tables import Account, AppUser, Opportunity, Person, Touchpoint
@@ -94,3 +92,28 @@ def test_a_salesforce_leads_export_loads_with_its_us_dates_owners_and_lead_sourc
     with store.uow.begin() as session:
         ivy = session.scalars(select(Person).where(Person.external_id == "00Q5e00000AbCdG")).one()
         assert ivy.created_at.isoformat() == "2025-02-28T08:00:00+00:00"  # midnight in Los Angeles
+
+
+def test_salesforce_accounts_contacts_and_opportunities_load_through_their_mappings(store: Store) -> None:
+    salesforce = MAPPINGS / "salesforce"
+    for kind, file, mapping, rows in [
+        ("users", "salesforce-owners.csv", "owners.yaml", 1),
+        ("accounts", "salesforce-accounts.csv", "accounts.yaml", 2),
+        ("people", "salesforce-contacts.csv", "contacts.yaml", 2),
+        ("touchpoints", "salesforce-contacts.csv", "contacts-first-touch.yaml", 2),
+        ("opportunities", "salesforce-opportunities.csv", "opportunities.yaml", 2),
+    ]:
+        summary = run_import(store, kind, FIXTURES / file, mapping=salesforce / mapping)
+        assert (summary.counts.inserted, summary.counts.rejected) == (rows, 0), (kind, summary.problems)
+    people = _people(store)
+    assert people["0035e00000QwErA"][1:] == ("vp", "Jordan Reyes", 5000, "web")
+    assert people["0035e00000QwErB"][1:] == ("manager", None, 80, "partner")
+    with store.uow.begin() as session:
+        accounts = dict(session.execute(select(Account.external_id, Account.domain)).all())
+        assert accounts == {"0015e00000XyZaA": "fabrikam.example", "0015e00000XyZaB": "litware.example"}
+        deals = {d.external_id: (d.status, d.kind, str(d.amount), d.currency, d.stage)
+                 for d in session.scalars(select(Opportunity))}
+        assert deals == {
+            "0065e00000OpPaA": ("open", "new_business", "48000.00", "EUR", "Proposal/Price Quote"),
+            "0065e00000OpPaB": ("won", "renewal", "9000.00", "USD", "Closed Won"),
+        }

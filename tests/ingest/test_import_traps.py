@@ -3,7 +3,11 @@ other encodings, an unclosed quote, mapping errors in our words, exit statuses a
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -19,10 +23,13 @@ from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import load_mapping
 from revcycle.ingest.model import seniority_from_title
 from revcycle.ingest.service import ImportService
+from revcycle.pact.loader import example_pact_text
+from revcycle.pact.service import PactService
+from revcycle.store.session import UnitOfWork, make_engine, upgrade
 from tests.cli.helpers import ROOT
 from tests.conftest import NOW, Store
 from tests.ingest.agreement import import_via
-from tests.ingest.helpers import dump, run_import, write_csv
+from tests.ingest.helpers import dump, run_import, write_csv, write_jsonl
 
 PYDANTIC_WORDS = ("Input should", "Field required", "type=", "errors.pydantic.dev", "Extra inputs", "ColumnRule")
 
@@ -228,3 +235,47 @@ def test_an_interrupt_after_the_commit_says_what_is_in_the_store(store: Store, t
         "1 rejected); running it again changes nothing"
     )
     assert _count(store, Person) == 1 and _count(store, Touchpoint) == 0
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["columnar", "rows"])
+def test_a_cp1252_touchpoint_file_reads_the_same_on_both_paths(store: Store, tmp_path: Path, columnar: bool) -> None:
+    run_import(store, "people", write_csv(tmp_path / "people.csv", [{"external_id": "p1"}]))
+    path = tmp_path / "touches.csv"
+    path.write_bytes(
+        "external_id,person_external_id,type,occurred_at,content\n"
+        "t1,p1,download,2025-03-04T10:00:00Z,Café – guide\n".encode("cp1252")
+    )
+    service = ImportService(store.uow, columnar=columnar)
+    summary = service.run(Kind.TOUCHPOINTS, path, actor="test", now=NOW, report_dir=tmp_path, encoding="cp1252")
+    assert (summary.counts.inserted, summary.counts.rejected) == (1, 0)
+    with store.uow.begin() as session:
+        assert list(session.scalars(select(Touchpoint.content))) == ["Café – guide"]
+
+
+def test_ctrl_c_during_a_real_import_says_nothing_was_written_and_nothing_was(sqlite_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "REVCYCLE_DATABASE_URL": sqlite_url, "REVCYCLE_ACTOR": "tester", "COLUMNS": "300"}
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    PactService(UnitOfWork(engine)).apply_text(example_pact_text(), source="example", author="test", now=NOW)
+    # JSON Lines go the row path, 5,000 rows a batch: the bad first row's problem is written with the first batch,
+    # which shows that the import is under way (and about 3 of its 4 batches are still to come)
+    rows = [{"external_id": "bad", "email": "not-an-email"}]
+    rows += [{"external_id": f"p{i}", "email": f"p{i}@x{i % 97}.example"} for i in range(20_000)]
+    path = write_jsonl(tmp_path / "people.jsonl", rows)
+    reports = tmp_path / "reports"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "revcycle", "import", "people", str(path), "-q", "--report-dir", str(reports)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(reports.glob("*.csv")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the import ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, output
+    assert " ".join(output.split()).startswith("interrupted before the commit: nothing was written"), output
+    assert "Traceback" not in output
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Person.__table__)) == 0
+    engine.dispose()

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from revcycle.ingest.mapping import Plan
 from revcycle.ingest.fields import FieldSpec
-from revcycle.ingest.mapping import ColumnRule
+from revcycle.ingest.mapping import ColumnRule, Plan
 from revcycle.ingest.model import CellError, Converter, converter_for, is_empty, seniority_from_title, value_key
 from revcycle.ingest.readers import RawRow
 

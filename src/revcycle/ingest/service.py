@@ -12,7 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from revcycle.cycle.model import Cycle
+from revcycle.cycle.tables import Touchpoint
 from revcycle.ingest.bulk_load import DeferredIndexes, RepeatedIds, estimated_rows, worth_bulk_loading
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import Plan, load_mapping, plan_for
@@ -117,12 +120,9 @@ class ImportService:
                     try:
                         return self._import(job, pact, reader, columnar=True)
                     except RepeatedIds:  # found only when the deferred unique index was rebuilt: all undone
+                        concurrent = self._has_touchpoints(job.source)  # ours were undone: these are another's
                         summary = self._import(job, pact, reader, columnar=True, defer_indexes=False)
-                        summary.notes.append(
-                            "an external id appears in two parts of the file: the bulk load was undone and the file "
-                            "imported again the ordinary way (hence the progress bar starting over); the repeats are "
-                            "among the problems below"
-                        )
+                        summary.notes.append(_CONCURRENT if concurrent else _REPEATS)
                         return summary
                 except pa.ArrowInvalid:
                     pass  # Arrow cannot read this CSV: the row reader will name the broken lines
@@ -203,6 +203,12 @@ class ImportService:
                 inserted=run.inserted, updated=run.updated, unchanged=run.unchanged, rejected=run.rejected,
                 warnings=run.warnings,
             )
+
+    def _has_touchpoints(self, source: str) -> bool:
+        """Whether the store holds touchpoints from `source` (committed by another import, when ours was undone)."""
+        with self.uow.begin() as session:
+            found = session.execute(select(Touchpoint.id).where(Touchpoint.source_system == source).limit(1))
+            return found.first() is not None
 
     def _worth_bulk_loading(self, job: _Job) -> bool:
         """A large touchpoint file from a new source, into SQLite: decided before the import's transaction,
@@ -289,6 +295,15 @@ class ImportService:
 
 
 _END = object()
+_REPEATS = (
+    "an external id appears in two parts of the file: the bulk load was undone and the file imported again the "
+    "ordinary way (hence the progress bar starting over); the repeats are among the problems below"
+)
+_CONCURRENT = (
+    "another import of this source committed touchpoints while this one was loading (two imports at once): the "
+    "bulk load was undone and the file imported again the ordinary way, against what the other import stored "
+    "(hence the progress bar starting over)"
+)
 
 
 def _columnar_plan(plan: Plan) -> bool:

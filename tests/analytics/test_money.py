@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from tests.conftest import NOW
 
+from revcycle.analytics.amounts import Census
 from revcycle.analytics.engines import Engine, connect
 from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.journeys import JourneySpec
@@ -216,7 +217,7 @@ def test_deals_without_a_creation_date_count_in_the_period_they_closed_with_a_no
     in_period = undated & (deals.closed_at >= "2025-05-01") & (deals.closed_at < "2025-09-01")
     assert in_period.any() and (deals[in_period].status == "won").any()
     assert any(
-        note.startswith(f"{undated.sum()} deals have no creation date: counted in the period of their close date")
+        note.startswith(f"{undated.sum()} deals have no creation date: counted in the period of the close date")
         for note in notes
     )
     # a deal without a creation date has no cycle length: the median is over the dated won deals only
@@ -262,3 +263,21 @@ def test_a_report_refuses_naming_the_currencies_and_deals_with_no_rate(
         f"{jpy} deals in JPY, {eur} in EUR have no rate to USD in force on their date (close date when won or "
         "lost, creation date when open): run `revcycle rates import FILE`"
     )
+
+
+def test_the_refusal_names_one_deal_in_the_singular_and_the_largest_gap_first() -> None:
+    frame = pd.DataFrame(
+        {
+            "currency": ["GBP", "USD"],
+            "deals": [4, 9],
+            "needing": [4, 0],
+            "missing": [1, 0],
+            "undated": [0, 0],
+            "dateless": [0, 0],
+        }
+    )
+    with pytest.raises(AnalyticsError, match=r"^1 deal in GBP has no rate to USD in force on its date \("):
+        Census("USD", frame).refuse_missing()
+    frame["currency"], frame["missing"] = ["GBP", "CHF"], [1, 5]
+    with pytest.raises(AnalyticsError, match=r"^5 deals in CHF, 1 in GBP have no rate to USD in force on their date"):
+        Census("USD", frame).refuse_missing()

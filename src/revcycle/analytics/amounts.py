@@ -69,10 +69,11 @@ class Census:
             else f"{int(row.missing):,} in {row.currency}"
             for i, row in enumerate(missing.itertuples())
         ]
-        verb = "has" if len(parts) == 1 and int(missing.missing.iloc[0]) == 1 else "have"
+        one = len(parts) == 1 and int(missing.missing.iloc[0]) == 1
         raise AnalyticsError(
-            f"{', '.join(parts)} {verb} no rate to {self.currency} in force on their date (close date when won "
-            "or lost, creation date when open): run `revcycle rates import FILE`"
+            f"{', '.join(parts)} {'has' if one else 'have'} no rate to {self.currency} in force on "
+            f"{'its' if one else 'their'} date (close date when won or lost, creation date when open): "
+            "run `revcycle rates import FILE`"
         )
 
     def notes(self) -> list[str]:
@@ -91,7 +92,7 @@ class Census:
         if undated:
             lines.append(
                 f"{undated:,} {'deal has' if undated == 1 else 'deals have'} no creation date: counted in the period "
-                "of their close date (opportunities, pipeline, won, lost, revenue); no cycle length; influenced "
+                "of the close date (opportunities, pipeline, won, lost, revenue); no cycle length; influenced "
                 "when a marketing touch came before the close"
             )
         if dateless:

@@ -25,7 +25,7 @@ from revcycle.store.bulk import insert_rows, select_where_in, timestamp_param
 __all__ = ["write_people_columns"]
 
 _INSERTED = ("source_system", "external_id", "row_hash", "import_run_id", *_FIELDS, "account_id", "owner_id",
-             "stage", "stage_entered_at", "created_at")  # fmt: skip
+             "stage", "stage_entered_at", "created_at", "attributes")  # fmt: skip
 
 
 def write_people_columns(ctx: Context, batch: ColumnBatch) -> None:
@@ -141,7 +141,7 @@ def _insert(
     ext, digests = batch.values("external_id"), batch.digests
     insert_rows(ctx.session, "person", _INSERTED, [
         (ctx.source, ext[i], digests[i], ctx.run_id, *(f[i] for f in fields), accounts[i], owners[i],
-         move.to_stage, entered[i], entered[i])
+         move.to_stage, entered[i], entered[i], "null")  # no free attributes: JSON null, as the row path stores
         for i, move in zip(rows, moves, strict=True)
     ])
     new_ids = dict(select_where_in(

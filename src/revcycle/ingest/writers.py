@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import FromClause, select
@@ -12,6 +13,7 @@ from sqlalchemy import FromClause, select
 from revcycle.cycle.events import OpportunityClosed
 from revcycle.cycle.moves import opportunity_happenings
 from revcycle.cycle.tables import Account, AppUser, Campaign, Opportunity, Person, Touchpoint
+from revcycle.ingest.bulk_load import estimated_rows
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.people import write_people
 from revcycle.ingest.rows import Converted
@@ -20,7 +22,7 @@ from revcycle.ingest.upsert import Context, dedupe, upsert
 from revcycle.pact.schema import CycleEvent
 from revcycle.store.base import utc
 
-__all__ = ["COLUMNAR_KINDS", "WRITERS", "column_writer"]
+__all__ = ["COLUMNAR_KINDS", "ROW_PATH_BELOW", "WRITERS", "column_writer", "goes_columnar"]
 
 
 _PLURAL = {"person": "people", "user": "users", "account": "accounts", "campaign": "campaigns"}
@@ -343,7 +345,17 @@ WRITERS: dict[Kind, Callable[[Context, list[Converted]], None]] = {
 }
 
 
-COLUMNAR_KINDS = frozenset({Kind.TOUCHPOINTS, Kind.PEOPLE})  # kinds whose CSV files may go the columnar path
+COLUMNAR_KINDS = frozenset({Kind.TOUCHPOINTS, Kind.PEOPLE})  # CSV files that may go columnar
+# People and accounts files smaller than this go the row path: loading Arrow and DuckDB for them costs more
+# than converting their rows one by one (a one-row people import would wait about 0.4 s longer)
+ROW_PATH_BELOW = 2_000
+
+
+def goes_columnar(kind: Kind, path: Path, from_rows: int) -> bool:
+    """Whether a CSV file of this kind is worth the columnar path (touchpoint files always are)."""
+    if kind is Kind.TOUCHPOINTS:
+        return True
+    return kind in COLUMNAR_KINDS and (from_rows <= 0 or estimated_rows(path) >= from_rows)
 
 
 def column_writer(kind: Kind) -> Callable[[Any, Any], None]:
@@ -352,6 +364,10 @@ def column_writer(kind: Kind) -> Callable[[Any, Any], None]:
         from revcycle.ingest.people_fast import write_people_columns
 
         return write_people_columns
+    if kind is Kind.ACCOUNTS:
+        from revcycle.ingest.accounts_fast import write_account_columns
+
+        return write_account_columns
     from revcycle.ingest.touchpoints_fast import write_touchpoint_columns
 
     return write_touchpoint_columns

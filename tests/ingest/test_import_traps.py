@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from revcycle.cli.imports import interrupted
 from revcycle.cli.main import run
 from revcycle.cycle.tables import Account, Person, Touchpoint
-from revcycle.errors import ImportFileError
+from revcycle.errors import Conflict, ImportFileError
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import load_mapping
 from revcycle.ingest.model import seniority_from_title
@@ -279,3 +280,42 @@ def test_ctrl_c_during_a_real_import_says_nothing_was_written_and_nothing_was(sq
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Person.__table__)) == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_an_import_that_meets_another_writers_rows_says_so_and_writes_nothing(store: Store, tmp_path: Path) -> None:
+    """Two writers at once on PostgreSQL (SQLite lets one write at a time): the other one's uncommitted person
+    holds the email this file brings; the import waits on it, and once it commits, the import is undone whole
+    with one sentence saying why, not a driver's duplicate-key message and not a note about repeated ids."""
+    path = write_csv(tmp_path / "people.csv", [{"external_id": "p1", "email": "ada@acme.example"},
+                                               {"external_id": "p2", "email": "bob@acme.example"}])
+    outcome: list[BaseException | None] = []
+
+    def run_import_in_thread() -> None:
+        try:
+            run_import(store, "people", path)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    other = store.engine.connect()
+    other.execute(Person.__table__.insert().values(
+        source_system="crm", external_id="c1", email="ada@acme.example", stage="known", stage_entered_at=NOW,
+        created_at=NOW))
+    holder = other.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    thread = threading.Thread(target=run_import_in_thread)
+    thread.start()
+    deadline = time.monotonic() + 30
+    waiting = f"SELECT count(*) FROM pg_stat_activity WHERE {int(holder or 0)} = ANY(pg_blocking_pids(pid))"
+    with store.engine.connect() as watcher:  # until the import waits on the other writer's row
+        while not watcher.exec_driver_sql(waiting).scalar() and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    other.commit()
+    other.close()
+    thread.join(30)
+    [error] = outcome
+    assert isinstance(error, Conflict), error
+    assert "another import stored some of the same people while this one was running" in str(error)
+    assert "wrote nothing" in str(error) and "duplicate key" not in str(error)
+    with store.uow.begin() as session:
+        assert list(session.scalars(select(Person.external_id))) == ["c1"]

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from revcycle.cycle.model import Cycle
 from revcycle.cycle.tables import Touchpoint
+from revcycle.errors import Conflict
 from revcycle.ingest.bulk_load import DeferredIndexes, RepeatedIds, estimated_rows, worth_bulk_loading
 from revcycle.ingest.fields import Kind
 from revcycle.ingest.mapping import Plan, load_mapping, plan_for
@@ -24,7 +26,7 @@ from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem, compile_plan
 from revcycle.ingest.tables import ImportRun
 from revcycle.ingest.upsert import Context, Counts
-from revcycle.ingest.writers import ROW_PATH_BELOW, WRITERS, column_writer, goes_columnar
+from revcycle.ingest.writers import COLUMNAR_KINDS, WRITERS, column_writer
 from revcycle.pact.service import ActivePact, PactService
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
@@ -80,14 +82,12 @@ class ImportService:
         batch_size: int = 5000,
         column_batch_size: int = 50_000,
         columnar: bool = True,
-        columnar_from_rows: int = ROW_PATH_BELOW,
     ) -> None:
         self.uow = uow
         self.columnar = columnar  # False: every file goes the row path (tests hold the two paths equal)
         self.pacts = pacts or PactService(uow).active  # the pact in force (bootstrap's cache in the app)
         self.batch_size = batch_size  # rows per batch on the row path
         self.column_batch_size = column_batch_size  # rows per batch on the columnar path
-        self.columnar_from_rows = columnar_from_rows  # smaller people and accounts files go the row path
 
     def run(
         self,
@@ -115,9 +115,8 @@ class ImportService:
                 kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress,
                 reader.encoding, started,
             )
-            columnar = self.columnar and reader.format == "csv" and goes_columnar(kind, path, self.columnar_from_rows)
-            if columnar and _columnar_plan(plan):
-                import pyarrow as pa  # Arrow is loaded by the imports that use it (a small people file does not)
+            if self.columnar and reader.format == "csv" and kind in COLUMNAR_KINDS and _columnar_plan(plan):
+                import pyarrow as pa  # Arrow is loaded by the imports that use it (a people file does not)
 
                 try:
                     try:
@@ -140,9 +139,11 @@ class ImportService:
         report_path: list[Path] = []
         try:
             return self._transaction(job, pact, reader, columnar, bulk, report_path)
-        except BaseException:
+        except BaseException as exc:
             for path in report_path:  # the handlers undid the import before it committed: so is its report
                 path.unlink(missing_ok=True)
+            if isinstance(exc, IntegrityError) and _unique_violation(exc):
+                raise Conflict(_raced(job, exc)) from exc
             raise
 
     def _transaction(
@@ -313,6 +314,23 @@ def _columnar_plan(plan: Plan) -> bool:
     from revcycle.ingest.columnar import supports_columnar
 
     return supports_columnar(plan)
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """Whether a write met a key another transaction committed first (the import checked the keys itself)."""
+    driver = exc.orig
+    return getattr(driver, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(driver)
+
+
+def _raced(job: _Job, exc: IntegrityError) -> str:
+    """The one sentence for an import that met another writer's rows of the same keys."""
+    diag = getattr(exc.orig, "diag", None)
+    key = getattr(diag, "constraint_name", None) or str(exc.orig).split("\n")[0]
+    return (
+        f"{job.path}: another import stored some of the same {job.kind.value} while this one was running "
+        f"(two imports at once; key {key}), so this import was undone and wrote nothing: run it again, and it "
+        "will find those rows (unchanged where they are the same)"
+    )
 
 
 def _read_ahead(items: Iterator[Any]) -> Iterator[Any]:

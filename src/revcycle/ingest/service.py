@@ -26,7 +26,7 @@ from revcycle.ingest.repository import IngestRepository
 from revcycle.ingest.rows import Converted, RowProblem, compile_plan
 from revcycle.ingest.tables import ImportRun
 from revcycle.ingest.upsert import Context, Counts
-from revcycle.ingest.writers import COLUMNAR_KINDS, WRITERS, column_writer
+from revcycle.ingest.writers import ROW_PATH_BELOW, WRITERS, column_writer, goes_columnar
 from revcycle.pact.service import ActivePact, PactService
 from revcycle.store.session import UnitOfWork
 from revcycle.store.tables import AuditLog
@@ -82,12 +82,14 @@ class ImportService:
         batch_size: int = 5000,
         column_batch_size: int = 50_000,
         columnar: bool = True,
+        columnar_from_rows: int = ROW_PATH_BELOW,
     ) -> None:
         self.uow = uow
         self.columnar = columnar  # False: every file goes the row path (tests hold the two paths equal)
         self.pacts = pacts or PactService(uow).active  # the pact in force (bootstrap's cache in the app)
         self.batch_size = batch_size  # rows per batch on the row path
         self.column_batch_size = column_batch_size  # rows per batch on the columnar path
+        self.columnar_from_rows = columnar_from_rows  # smaller people and accounts files go the row path
 
     def run(
         self,
@@ -115,8 +117,9 @@ class ImportService:
                 kind, path, plan, source or plan.source_system or "file", actor, now, report_dir, progress,
                 reader.encoding, started,
             )
-            if self.columnar and reader.format == "csv" and kind in COLUMNAR_KINDS and _columnar_plan(plan):
-                import pyarrow as pa  # Arrow is loaded by the imports that use it (a people file does not)
+            columnar = self.columnar and reader.format == "csv" and goes_columnar(kind, path, self.columnar_from_rows)
+            if columnar and _columnar_plan(plan):
+                import pyarrow as pa  # Arrow is loaded by the imports that use it (a small people file does not)
 
                 try:
                     try:

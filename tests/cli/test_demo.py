@@ -77,3 +77,11 @@ def test_the_demo_refuses_a_store_it_did_not_make_unless_forced(tmp_path: Path) 
     assert forced.returncode == 0, forced.stderr[-2000:]
     first, last = _one(mine, "SELECT MIN(occurred_at), MAX(occurred_at) FROM touchpoint")
     assert str(first) >= "2025-01-01" and str(last) < "2025-07-01"
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_naming_start(tmp_path: Path) -> None:
+    refused = revcycle("sim", "generate", "--people", "50", "--out", tmp_path / "out", "--start", "2026-06-01",
+                       "--end", "2026-05-01", url="sqlite:///unused.db", cwd=tmp_path)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "--start" in refused.stderr and "is not before the end, 2026-05-01" in refused.stderr
+    assert not (tmp_path / "out").exists()

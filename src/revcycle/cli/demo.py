@@ -4,7 +4,7 @@ pact, import them, show the result."""
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +13,7 @@ import typer
 from revcycle.analytics.summary import funnel_summary, time_in_stage_summary
 from revcycle.cli import lead, report
 from revcycle.cli.imports import progress_bar, show_summary
-from revcycle.cli.sim import _mode, simulate
+from revcycle.cli.sim import period, simulate
 from revcycle.cli.workspace import Workspace, console
 from revcycle.config import Settings
 from revcycle.errors import Conflict
@@ -21,7 +21,6 @@ from revcycle.ingest.fields import Kind
 from revcycle.pact.loader import example_pact_text, load_pact
 from revcycle.pact.service import PactService
 from revcycle.scoring.showcase import featured_lead
-from revcycle.sim import SimParams
 from revcycle.store.session import upgrade
 
 ORDER = (Kind.USERS, Kind.ACCOUNTS, Kind.CAMPAIGNS, Kind.PEOPLE, Kind.STAGES, Kind.TOUCHPOINTS, Kind.OPPORTUNITIES)
@@ -41,17 +40,6 @@ def _claim(folder: Path, *, force: bool) -> Path:
     marker.write_text("made by `revcycle demo`: it replaces revcycle.db and data/ here when run again\n",
                       encoding="utf-8")
     return database
-
-
-def _params(people: int, months: int, mode: str, seed: int, start: datetime | None, end: datetime | None,
-            today: date) -> SimParams:
-    """The simulated period: `months` up to today, unless --start and/or --end say otherwise."""
-    last = end.date() if end is not None else today
-    if start is None:
-        return SimParams.ending(last, months, people=people, mode=_mode(mode), seed=seed)
-    if start.date() >= last:
-        raise typer.BadParameter(f"{start:%Y-%m-%d} is not before the end, {last:%Y-%m-%d}", param_hint="--start")
-    return SimParams.spanning(start.date(), last, people=people, mode=_mode(mode), seed=seed)
 
 
 def demo(
@@ -74,11 +62,10 @@ def demo(
         bool, typer.Option(help="replace a revcycle.db or data/ in --dir that the demo did not make")
     ] = False,
 ) -> None:
-    """Create a SQLite workspace with the example pact, simulate a company that follows it, import it, and show
-    the numbers."""
+    """Create a SQLite workspace with the example pact, simulate a company, import it, and show the numbers."""
     started = time.perf_counter()
     now = Workspace.now()
-    params = _params(people, months, mode, seed, start, end, now.date())
+    params = period(people, months, mode, seed, start, end, now.date())
     database = _claim(folder, force=force)
     workspace = Workspace(Settings(database_url=f"sqlite:///{database}", actor="demo"))
     ctx.obj = workspace

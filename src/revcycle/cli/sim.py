@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -23,12 +24,36 @@ def generate_command(
     seed: Annotated[int, typer.Option(help="same seed, same files")] = 1,
     out: Annotated[Path, typer.Option(help="folder to write the CSV files and truth.json into")] = Path("sim-out"),
     force: Annotated[bool, typer.Option(help="overwrite the simulator's files in a non-empty folder")] = False,
+    start: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="first day simulated (default: 2025-01-01, or "
+                                                                  "--months before --end)")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="the day the period ends, excluded (default: "
+                                                                "--months after --start)")
+    ] = None,
 ) -> None:
     """Simulate a company and write users, accounts, campaigns, people, stages, touchpoints, opportunities."""
-    summary = simulate(SimParams(people=people, months=months, mode=_mode(mode), seed=seed), out, force=force)
+    if end is None:
+        params = SimParams(people=people, months=months, mode=_mode(mode), seed=seed,
+                           start=start.date() if start else SimParams.start)
+    else:
+        params = period(people, months, mode, seed, start, end, end.date())
+    summary = simulate(params, out, force=force)
     for kind, rows in summary.rows.items():
         console.print(f"{kind:>14}: {rows:>10,} rows  {summary.out_dir / (kind + '.csv')}", highlight=False)
     console.print(f"ground truth: {summary.truth}", highlight=False)
+
+
+def period(people: int, months: int, mode: str, seed: int, start: datetime | None, end: datetime | None,
+           today: date) -> SimParams:
+    """The simulated period: `months` up to `end` (default: today), or from `start` to the end."""
+    last = end.date() if end is not None else today
+    if start is None:
+        return SimParams.ending(last, months, people=people, mode=_mode(mode), seed=seed)
+    if start.date() >= last:
+        raise typer.BadParameter(f"{start:%Y-%m-%d} is not before the end, {last:%Y-%m-%d}", param_hint="--start")
+    return SimParams.spanning(start.date(), last, people=people, mode=_mode(mode), seed=seed)
 
 
 def _mode(mode: str) -> Literal["aligned", "misaligned"]:

@@ -14,12 +14,12 @@ from revcycle.analytics.engines import Engine, connect
 from revcycle.analytics.funnel import EXISTING, RENEWED, describe_reach
 from revcycle.analytics.reports import FunnelReport, TimeInStageReport, run
 from revcycle.analytics.stages import StageNames
-from revcycle.cycle.tables import Person, Touchpoint
+from revcycle.cycle.tables import Person
 from revcycle.pact.schema import Pact
 from revcycle.pact.service import PactService
 from revcycle.store.session import UnitOfWork
 
-__all__ = ["FunnelSummary", "StageTime", "funnel_summary", "showcase_lead", "time_in_stage_summary"]
+__all__ = ["FunnelSummary", "StageTime", "funnel_summary", "time_in_stage_summary"]
 
 
 @dataclass
@@ -90,20 +90,3 @@ def time_in_stage_summary(uow: UnitOfWork, *, now: datetime, pact: Pact | None =
     finally:
         engine.close()
     return [StageTime(str(r.stage), int(r.stays), float(r.days_p50), float(r.days_p90)) for r in frame.itertuples()]
-
-
-def showcase_lead(uow: UnitOfWork) -> str | None:
-    """A lead worth showing: one at the pact's won stage with a readable journey (email, or id when none)."""
-    won = PactService(uow).active().pact.handoffs_resolved().won
-    with uow.begin() as session:
-        touches = func.count(Touchpoint.id)
-        row = session.execute(
-            select(Person.id, Person.email)
-            .join(Touchpoint, Touchpoint.person_id == Person.id)
-            .where(Person.stage == won)
-            .group_by(Person.id, Person.email)
-            .having(touches >= 12)
-            .order_by(touches, Person.id)
-            .limit(1)
-        ).first()
-        return (row.email or str(row.id)) if row else None

@@ -36,8 +36,8 @@ from revcycle.analytics.stages import StageNames
 from revcycle.analytics.summary import FunnelSummary, StageTime
 from revcycle.cli.workspace import Workspace, console, errors
 from revcycle.errors import RevcycleError
-from revcycle.pact.loader import example_pact_text, load_pact, load_pact_file
 from revcycle.money.model import reporting_currency
+from revcycle.pact.loader import example_pact_text, load_pact, load_pact_file
 from revcycle.pact.service import ActivePact
 
 app = typer.Typer(help="Reports: funnel, KPIs, attribution, content, channels, on any engine.", no_args_is_help=True)

@@ -51,7 +51,7 @@ class ContentReport(Report):
         reached = touches.group_by("item").aggregate(touches=touches.count(), people=touches.person_id.nunique())
         chosen = opportunities(tables, self.period, self.kinds)
         chosen = chosen.select(
-            opportunity_id=chosen.id, created_at=chosen.created_at, amount=chosen.amount, status=chosen.status
+            opportunity_id=chosen.id, created_at=chosen.opened_at, amount=chosen.amount, status=chosen.status
         )
         pairs = chosen.join(opportunity_people(tables), "opportunity_id")
         hits = pairs.join(touches, [pairs.person_id == touches.person_id, touches.occurred_at < pairs.created_at])
@@ -74,7 +74,8 @@ class ContentReport(Report):
     def notes(self) -> list[str]:
         kinds = describe_kinds(self.kinds)
         return [
-            f"touches/people: every touch on the {self.by}, all time; opportunities: created "
-            f"{self.period.describe()} ({kinds}) with a touch on it by one of their people before creation",
+            f"touches/people: every touch on the {self.by}, all time; opportunities: opened (created, or closed "
+            f"when they have no creation date) {self.period.describe()} ({kinds}) with a touch on it by one of "
+            "their people before they opened",
             "influence, not attribution: one opportunity counts in full for every item its people touched",
         ]

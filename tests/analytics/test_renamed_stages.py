@@ -152,7 +152,8 @@ def test_every_report_gives_the_same_numbers_under_renamed_stages(
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
     for column in ("stage",):
         if column in got:
-            assert set(pd.DataFrame(json.loads(text)["rows"])[column]) <= {*RENAMED.values(), "renewed", "existing customers"}
+            lines = {*RENAMED.values(), "renewed", "existing customers"}
+            assert set(pd.DataFrame(json.loads(text)["rows"])[column]) <= lines
 
 
 def test_tables_and_csv_name_only_the_renamed_stages(renamed_store: tuple[str, Path]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -13,19 +14,26 @@ from revcycle.cli.main import run
 
 @dataclass
 class Ran:
-    """What a command printed and its exit status (-1: an exception escaped, its traceback is in `stderr`)."""
+    """What a command printed and its exit status (-1: an exception escaped, its traceback is in `stderr`);
+    `mixed` is both streams in the order written."""
 
     code: int
     stdout: str
     stderr: str
+    mixed: str = ""
+
+    @property
+    def output(self) -> str:
+        """Both streams on one line, whitespace collapsed (Rich wraps long lines)."""
+        return " ".join(self.mixed.split())
 
 
-def invoke(*args: str, url: str) -> Ran:
+def invoke(*args: str | Path, url: str, columns: int = 200) -> Ran:
     """`revcycle ARGS` against the store at `url`, as the console entry point runs it."""
-    env = {"REVCYCLE_DATABASE_URL": url, "REVCYCLE_ACTOR": "tester", "COLUMNS": "200"}
-    with CliRunner().isolation(env=env) as (stdout, stderr, _mixed):
+    env = {"REVCYCLE_DATABASE_URL": url, "REVCYCLE_ACTOR": "tester", "COLUMNS": str(columns)}
+    with CliRunner().isolation(env=env) as (stdout, stderr, mixed):
         try:
-            run(list(args))
+            run([str(arg) for arg in args])
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
@@ -34,4 +42,5 @@ def invoke(*args: str, url: str) -> Ran:
             code = -1
         sys.stdout.flush()
         sys.stderr.flush()
-        return Ran(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+        decoded = (stream.getvalue().decode(errors="replace") for stream in (stdout, stderr, mixed))
+        return Ran(code, *decoded)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,12 +18,12 @@ from typing import Any
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
-from revcycle.cli.main import build, run
+from revcycle.cli.main import build
 from revcycle.pact.loader import example_pact_text
 from revcycle.pact.service import PactService
 from revcycle.store.session import UnitOfWork, make_engine, upgrade
+from tests.cli import inprocess
 from tests.cli.helpers import revcycle
 from tests.conftest import NOW
 from tests.ingest.helpers import people_rows, write_csv
@@ -122,19 +120,8 @@ class Outcome:
 
 def invoke(*args: str | Path, url: str) -> Outcome:
     """`revcycle ARGS` in-process through the console entry point; an escaping exception is kept as its traceback."""
-    env = {"REVCYCLE_DATABASE_URL": url, "REVCYCLE_ACTOR": "tester", "COLUMNS": "300"}
-    with CliRunner().isolation(env=env) as (_stdout, _stderr, mixed):
-        try:
-            run([str(arg) for arg in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-        except Exception:
-            sys.stderr.write(traceback.format_exc())
-            code = -1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        return Outcome(code, " ".join(mixed.getvalue().decode(errors="replace").split()))
+    ran = inprocess.invoke(*args, url=url, columns=300)
+    return Outcome(ran.code, ran.output)
 
 
 def _placeholder(param: Any, files: Files) -> str:

@@ -9,15 +9,12 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from revcycle.cli.imports import interrupted
-from revcycle.cli.main import run
 from revcycle.cycle.tables import Account, Person, Touchpoint
 from revcycle.errors import Conflict, ImportFileError
 from revcycle.ingest.fields import Kind
@@ -28,6 +25,7 @@ from revcycle.pact.loader import example_pact_text
 from revcycle.pact.service import PactService
 from revcycle.store.session import UnitOfWork, make_engine, upgrade
 from tests.cli.helpers import ROOT
+from tests.cli.inprocess import invoke
 from tests.conftest import NOW, Store
 from tests.ingest.agreement import import_via
 from tests.ingest.helpers import dump, run_import, write_csv, write_jsonl
@@ -42,19 +40,8 @@ def _count(store: Store, table: type) -> int:
 
 def _cli(*args: str | Path, url: str) -> tuple[int, str]:
     """`revcycle ARGS` in-process through the console entry point: exit status and output on one line."""
-    env = {"REVCYCLE_DATABASE_URL": url, "REVCYCLE_ACTOR": "tester", "COLUMNS": "300"}
-    with CliRunner().isolation(env=env) as (_stdout, _stderr, mixed):
-        try:
-            run([str(arg) for arg in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-        except Exception:
-            sys.stderr.write(traceback.format_exc())
-            code = -1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        return code, " ".join(mixed.getvalue().decode(errors="replace").split())
+    ran = invoke(*args, url=url, columns=300)
+    return ran.code, ran.output
 
 
 @pytest.mark.parametrize(

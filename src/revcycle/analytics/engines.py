@@ -26,7 +26,7 @@ from revcycle.analytics.errors import AnalyticsError
 from revcycle.analytics.spark import spark_session
 from revcycle.analytics.tables import COLUMNS, Tables, normalized
 
-__all__ = ["ENGINES", "Engine", "connect", "from_backend", "quiet", "store_backend"]
+__all__ = ["ENGINES", "Engine", "connect", "from_backend", "quiet", "store_backend", "store_engine"]
 
 ENGINES = ("sqlite", "postgres", "duckdb", "spark")
 _VIEWS = itertools.count(1)
@@ -64,6 +64,11 @@ class Engine:
             self.backend.disconnect()
         for folder in self._cleanup:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def store_engine(url: str) -> Engine:
+    """The engine of the store itself at this SQLAlchemy URL: SQLite for a SQLite file, else PostgreSQL."""
+    return connect("sqlite" if url.startswith("sqlite") else "postgres", url=url)
 
 
 def connect(name: str, *, url: str | None = None, parquet: Path | None = None) -> Engine:

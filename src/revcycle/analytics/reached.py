@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from revcycle.analytics.engines import connect
+from revcycle.analytics.engines import store_engine
 from revcycle.analytics.funnel import stage_facts
 from revcycle.analytics.stages import StageNames
 from revcycle.errors import NotFound
@@ -22,7 +22,7 @@ def first_reached(url: str, names: StageNames, stages: Sequence[str]) -> dict[st
     unknown = [stage for stage in stages if stage not in names.stages]
     if unknown:
         raise NotFound(f"{', '.join(unknown)} is not a main stage of the pact in force ({', '.join(names.stages)})")
-    engine = connect("sqlite" if url.startswith("sqlite") else "postgres", url=url)
+    engine = store_engine(url)
     try:
         facts = stage_facts(engine.tables, names)
         columns = {stage: f"step_{names.index(stage)}" for stage in stages}

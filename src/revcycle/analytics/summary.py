@@ -6,11 +6,10 @@ run on the store's own engine, so the demo prints exactly what `revcycle report 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import func, select
 
-from revcycle.analytics.engines import Engine, connect
+from revcycle.analytics.engines import store_engine
 from revcycle.analytics.funnel import EXISTING, RENEWED, describe_reach
 from revcycle.analytics.reports import FunnelReport, TimeInStageReport, run
 from revcycle.analytics.stages import StageNames
@@ -36,9 +35,8 @@ class FunnelSummary:
     notes: list[str] = field(default_factory=list)
 
 
-def _store_engine(uow: UnitOfWork) -> Engine:
-    url = uow.engine.url.render_as_string(hide_password=False)
-    return connect("sqlite" if url.startswith("sqlite") else "postgres", url=url)
+def _url(uow: UnitOfWork) -> str:
+    return uow.engine.url.render_as_string(hide_password=False)
 
 
 def _pact(uow: UnitOfWork, pact: Pact | None) -> Pact:
@@ -48,7 +46,7 @@ def _pact(uow: UnitOfWork, pact: Pact | None) -> Pact:
 def funnel_summary(uow: UnitOfWork, *, pact: Pact | None = None) -> FunnelSummary:
     """The funnel of everyone in the store (`FunnelReport`, all time), by source, and current stages."""
     names = StageNames.of(_pact(uow, pact))
-    engine = _store_engine(uow)
+    engine = store_engine(_url(uow))
     try:
         overall = run(FunnelReport(names=names), engine)
         by_source = run(FunnelReport(names=names, grouping="source"), engine).frame
@@ -78,13 +76,11 @@ class StageTime:
     p90_days: float
 
 
-def time_in_stage_summary(uow: UnitOfWork, *, now: datetime, pact: Pact | None = None) -> list[StageTime]:
+def time_in_stage_summary(uow: UnitOfWork, *, pact: Pact | None = None) -> list[StageTime]:
     """Median and p90 days spent in each stage over completed stays (`TimeInStageReport`, all time: a stay
-    still open is left out, so a stage's time is not cut short by the end of the data). `now` is kept for
-    callers; completed stays do not depend on it."""
-    del now
+    still open is left out, so a stage's time is not cut short by the end of the data)."""
     names = StageNames.of(_pact(uow, pact))
-    engine = _store_engine(uow)
+    engine = store_engine(_url(uow))
     try:
         frame = run(TimeInStageReport(names=names), engine).frame
     finally:

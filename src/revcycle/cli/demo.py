@@ -92,7 +92,7 @@ def demo(
         show_summary(summary, empties=False)
     console.rule("[bold]3. the revenue cycle")
     report.show_funnel(funnel_summary(workspace.uow()))
-    report.show_time_in_stage(time_in_stage_summary(workspace.uow(), now=workspace.now()))
+    report.show_time_in_stage(time_in_stage_summary(workspace.uow()))
     key = featured_lead(workspace.uow(), pact)
     if key is not None:
         console.rule(f"[bold]4. one lead's timeline ({key})")
